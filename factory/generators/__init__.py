@@ -1,0 +1,52 @@
+"""The generator seam: prompts and sampling settings in, N completions per prompt out, in input order.
+
+Backends: `hf` (transformers, CPU or GPU), `vllm` (GPU, or vLLM's CPU build), `openai` (any
+OpenAI-compatible server), `fake` (deterministic, unit tests only). Each is a plain class with
+`model_id`, `generate(requests, sampling)` and `close()`; the loop depends on nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+Message = dict  # {"role": "user" | "assistant" | "system", "content": str}
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    n: int = 4
+    temperature: float = 0.7
+    top_p: float = 1.0
+    # Always explicit: vLLM's default is 16 tokens, which silently truncates every rationale.
+    max_tokens: int = 384
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n < 1 or self.max_tokens < 1:
+            raise ValueError(f"sampling.n and sampling.max_tokens must be >= 1, got {self}")
+
+
+@dataclass(frozen=True)
+class Request:
+    messages: tuple[Message, ...]
+    n: int  # completions wanted for this prompt
+    seed: int  # per-request seed; backends that cannot honour it say so in their docstring
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    tokens: int  # completion tokens
+    finish_reason: str  # "stop" | "length"
+
+
+class Generator(Protocol):
+    model_id: str
+
+    def generate(self, requests: Sequence[Request], sampling: SamplingSettings) -> list[list[Completion]]:
+        """One list per request, `request.n` completions each, in input order."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,41 @@
+"""W&B tracking, offline by default (`wandb.mode=online` to sync, `disabled` to skip).
+
+wandb is imported here only, so `import factory` and CPU unit tests never need it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WandbTracker:
+    def __init__(
+        self,
+        run_dir: Path,
+        config: dict,
+        mode: str = "offline",
+        project: str = "starfactory",
+        group: str | None = None,
+        name: str | None = None,
+    ):
+        self._run = None
+        if mode == "disabled":
+            return
+        import wandb
+
+        self._run = wandb.init(
+            mode=mode, project=project, group=group, name=name, dir=str(run_dir), config=config
+        )
+
+    def log_summary(self, summary: dict) -> None:
+        if self._run is None:
+            return
+        flat = {k: v for k, v in summary.items() if isinstance(v, int | float)}
+        flat.update({f"session/{k}": v for k, v in summary["this_session"].items() if v is not None})
+        self._run.log(flat)
+        self._run.summary.update(flat)
+
+    def finish(self) -> None:
+        if self._run is not None:
+            self._run.finish()
+            self._run = None
