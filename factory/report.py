@@ -14,8 +14,11 @@ def render_summary(summary: dict, console: Console | None = None) -> None:
     session = summary["this_session"]
     rows = [
         ("problems", summary["problems"]),
-        ("attempts (correct / incorrect / unverifiable)",
-         f"{summary['attempts']} ({summary['correct']} / {summary['incorrect']} / {summary['unverifiable']})"),
+        (
+            "attempts (correct / incorrect / unverifiable)",
+            f"{summary['attempts']} "
+            f"({summary['correct']} / {summary['incorrect']} / {summary['unverifiable']})",
+        ),
         ("pass@1", _pct(summary["pass@1"])),
         (f"pass@{summary['samples_per_problem']}", _pct(summary[f"pass@{summary['samples_per_problem']}"])),
         ("solved problems", f"{summary['solved']} / {summary['problems']}"),

@@ -17,10 +17,20 @@ from pathlib import Path
 from factory.generators import SamplingSettings
 
 
-def attempt_id(problem_id: str, prompt_hash: str, model_id: str, sampling: SamplingSettings, index: int) -> str:
+def attempt_id(
+    problem_id: str, prompt_hash: str, model_id: str, sampling: SamplingSettings, index: int
+) -> str:
     # `n` is left out on purpose: raising n on a finished run adds samples and redoes none.
-    key = [problem_id, prompt_hash, model_id, sampling.temperature, sampling.top_p, sampling.max_tokens,
-           sampling.seed, index]
+    key = [
+        problem_id,
+        prompt_hash,
+        model_id,
+        sampling.temperature,
+        sampling.top_p,
+        sampling.max_tokens,
+        sampling.seed,
+        index,
+    ]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
 
 

@@ -52,7 +52,10 @@ class Task:
 
 
 def gsm8k(
-    source: str | None = None, split: str = "train", limit: int | None = None, offset: int = 0,
+    source: str | None = None,
+    split: str = "train",
+    limit: int | None = None,
+    offset: int = 0,
     prompt: str = MATH_PROMPT,
 ) -> Task:
     source = source or str(EMBEDDED_DATA / "gsm8k" / f"{split}.jsonl")
@@ -61,7 +64,9 @@ def gsm8k(
         question = _field(row, "question", where)
         answer_text = _field(row, "answer", where)
         if "####" not in answer_text:
-            raise ProblemFileError(f"{where}: field 'answer': no '#### <final answer>' in {answer_text[-60:]!r}")
+            raise ProblemFileError(
+                f"{where}: field 'answer': no '#### <final answer>' in {answer_text[-60:]!r}"
+            )
         gold = answer_text.rsplit("####", 1)[1].strip().replace(",", "")
         if not gold:
             raise ProblemFileError(f"{where}: field 'answer': empty final answer after '####'")
@@ -70,7 +75,11 @@ def gsm8k(
 
 
 def math(
-    source: str, split: str = "test", limit: int | None = None, offset: int = 0, prompt: str = MATH_PROMPT,
+    source: str,
+    split: str = "test",
+    limit: int | None = None,
+    offset: int = 0,
+    prompt: str = MATH_PROMPT,
 ) -> Task:
     """MATH / MATH-500 rows: `problem`, and `answer` when present, else the last \\boxed{} of `solution`."""
     problems = []
@@ -112,7 +121,9 @@ def read_rows(source: str, split: str = "train") -> Iterator[tuple[str, dict]]:
                 try:
                     yield where, _as_object(json.loads(line), where)
                 except json.JSONDecodeError as exc:
-                    raise ProblemFileError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+                    raise ProblemFileError(
+                        f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
+                    ) from None
 
 
 def _hub_rows(source: str, split: str) -> Iterator[tuple[str, dict]]:

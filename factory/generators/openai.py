@@ -65,7 +65,9 @@ class OpenAIGenerator:
                 time.sleep(self._backoff_s * 2**attempt)
         choice = response.choices[0]
         tokens = response.usage.completion_tokens if response.usage else 0
-        return Completion(choice.message.content or "", tokens, "length" if choice.finish_reason == "length" else "stop")
+        return Completion(
+            choice.message.content or "", tokens, "length" if choice.finish_reason == "length" else "stop"
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -78,11 +78,12 @@ def symbolic_compare(gold: str, predicted: str) -> tuple[str, str]:
     # It warns that its signal timeouts are off; the pool's deadline replaces them on purpose.
     logging.getLogger("math_verify").setLevel(logging.ERROR)
 
+    # parse() falls back to [the raw string] when nothing parses: that is a failure to read it.
     gold_parsed = parse(f"${gold}$", parsing_timeout=None)
-    if not gold_parsed:
+    if not any(not isinstance(item, str) for item in gold_parsed):
         return "unverifiable", "gold_unparseable"
     predicted_parsed = parse(f"${predicted}$", parsing_timeout=None)
-    if not predicted_parsed:
+    if not any(not isinstance(item, str) for item in predicted_parsed):
         return "unverifiable", "parse_error"
     equal = verify(gold_parsed, predicted_parsed, timeout_seconds=None)
     return ("correct", "symbolic_equal") if equal else ("incorrect", "symbolic_unequal")

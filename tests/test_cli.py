@@ -1,0 +1,55 @@
+"""`python -m factory` through real Hydra: a fake-generator run, and the bad-input messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def factory_cli(*overrides: str, cwd=REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "factory", *overrides],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_fake_run_writes_the_run_folder_and_ends_with_its_path(tmp_path):
+    result = factory_cli("generator=fake", "task.limit=5", f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"run dir: {tmp_path}"
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["problems"], summary["attempts"], summary["solved"]) == (5, 20, 1)
+    assert list((tmp_path / "wandb").glob("offline-run-*")), "no offline W&B run was written"
+
+
+def test_bad_problem_file_names_file_line_field_before_any_model_loads(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "q", "answer": "#### 1"}\n{"question": "q2"}\n')
+    result = factory_cli(
+        "generator.model=/no/such/model", f"task.source={bad}", f"hydra.run.dir={tmp_path}/run"
+    )
+    assert result.returncode != 0
+    assert f"error: {bad}:line 2: missing field 'answer'" in result.stderr
+    assert not (tmp_path / "run" / "attempts.jsonl").exists()
+
+
+def test_missing_model_path_is_one_plain_line(tmp_path):
+    result = factory_cli("generator.model=/no/such/model", f"hydra.run.dir={tmp_path}")
+    assert result.returncode != 0
+    assert "error: model path '/no/such/model' does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_option_gets_hydras_error(tmp_path):
+    result = factory_cli("sampling.temprature=0.5", f"hydra.run.dir={tmp_path}")
+    assert result.returncode != 0
+    assert "Could not override 'sampling.temprature'" in result.stderr

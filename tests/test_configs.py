@@ -1,0 +1,58 @@
+"""Every config option composes through real Hydra, and the cheap ones instantiate."""
+
+from __future__ import annotations
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+
+from factory.tasks import Task
+from tests.conftest import REPO
+
+CONF = REPO / "conf"
+
+
+def options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+def composed(*overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose("config", overrides=["run_dir=/tmp/unused", *overrides])
+
+
+@pytest.mark.parametrize("group", ["generator", "verifier", "task", "experiment"])
+def test_every_option_composes(group):
+    assert options(group), f"conf/{group} is empty"
+    for option in options(group):
+        cfg = composed(f"{group}={option}")
+        if group != "experiment":
+            assert cfg[group]["_target_"], f"{group}/{option} names no _target_"
+
+
+def test_defaults_instantiate_task_and_verifier():
+    cfg = composed()
+    task = instantiate(cfg.task)
+    assert isinstance(task, Task) and len(task.problems) == cfg.task.limit
+    verifier = instantiate(cfg.verifier)
+    try:
+        assert verifier.verify("\\boxed{72}", "72").correct
+    finally:
+        verifier.close()
+
+
+def test_fake_generator_instantiates():
+    generator = instantiate(composed("generator=fake").generator)
+    assert generator.model_id == "fake"
+
+
+def test_experiment_overrides_the_task():
+    cfg = composed("experiment=math500")
+    assert cfg.task._target_ == "factory.tasks.math" and cfg.sampling.max_tokens == 1024
+
+
+def test_unknown_key_is_hydras_error():
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException, match="sampling.temprature"):
+        composed("sampling.temprature=0.5")

@@ -1,0 +1,89 @@
+"""Problem loaders: the embedded slice, real shared files, and errors that name file, line, field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from factory import tasks
+from factory.tasks import ProblemFileError
+from tests.conftest import SHARED_DATA
+
+
+def write_lines(path, lines):
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_embedded_gsm8k_slice_loads_gold_answers():
+    task = tasks.gsm8k(limit=3)
+    assert [p.answer for p in task.problems] == ["72", "10", "5"]
+    assert "{question}" not in task.messages(task.problems[0])[0]["content"]
+
+
+def test_gold_strips_thousands_separator(tmp_path):
+    source = write_lines(tmp_path / "p.jsonl", [json.dumps({"question": "q", "answer": "x\n#### 1,200"})])
+    assert tasks.gsm8k(source).problems[0].answer == "1200"
+
+
+def test_ids_are_stable_under_offset():
+    assert tasks.gsm8k(limit=5).problems[3].id == tasks.gsm8k(offset=3, limit=1).problems[0].id
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ('{"answer": "#### 3"}', r"line 2: missing field 'question'"),
+        ('{"question": "q", "answer": "#### "}', r"line 2: field 'answer': empty final answer"),
+        ('{"question": "q", "answer": "three"}', r"line 2: field 'answer': no '#### <final answer>'"),
+        ('{"question": "", "answer": "#### 3"}', r"line 2: field 'question' is empty"),
+        ('{"question": "q", "answer": ', r"line 2: not valid JSON"),
+        ("[1, 2]", r"line 2: expected a JSON object"),
+    ],
+)
+def test_bad_rows_name_file_line_and_field(tmp_path, line, message):
+    good = json.dumps({"question": "q", "answer": "#### 1"})
+    source = write_lines(tmp_path / "bad.jsonl", [good, line])
+    with pytest.raises(ProblemFileError, match=message) as caught:
+        tasks.gsm8k(source)
+    assert str(tmp_path / "bad.jsonl") in str(caught.value)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ProblemFileError, match="no such problem file"):
+        tasks.gsm8k(str(tmp_path / "nope.jsonl"))
+
+
+def test_math_gold_is_last_boxed_of_solution(tmp_path):
+    row = {
+        "problem": "p",
+        "solution": "first \\boxed{1}, finally $\\boxed{\\frac{1}{2}}$",
+        "unique_id": "a/1",
+    }
+    task = tasks.math(write_lines(tmp_path / "m.jsonl", [json.dumps(row)]))
+    assert (task.problems[0].id, task.problems[0].answer) == ("a/1", "\\frac{1}{2}")
+
+
+def test_math_solution_without_box_is_an_error(tmp_path):
+    source = write_lines(tmp_path / "m.jsonl", [json.dumps({"problem": "p", "solution": "no box"})])
+    with pytest.raises(ProblemFileError, match=r"line 1: field 'solution': no \\boxed"):
+        tasks.math(source)
+
+
+def test_parquet_rows_are_read(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.Table.from_pylist([{"question": "q1", "answer": "#### 4"}, {"question": "q2"}]), path)
+    with pytest.raises(ProblemFileError, match=r"p.parquet:row 2: field 'answer' is empty"):
+        tasks.gsm8k(str(path))
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not beside this checkout")
+def test_real_math500_and_full_gsm8k_load():
+    assert len(tasks.math(str(SHARED_DATA / "math" / "MATH500_test.jsonl")).problems) == 500
+    assert len(tasks.gsm8k(str(SHARED_DATA / "gsm8k" / "test.jsonl")).problems) == 1319
+    math_train = tasks.math(str(SHARED_DATA / "math" / "MATH_train.jsonl"), limit=50)
+    assert all(p.answer for p in math_train.problems)
