@@ -1,0 +1,101 @@
+"""Verify existing generations: `python -m verifiers.math IN.jsonl -o OUT.jsonl [--workers N]`.
+
+Each input row needs `answer` (the gold final answer; a GSM8K-style solution ending in `#### N`
+is cut to N) and `response` (the model's text). Output rows are the input rows plus `verdict`,
+`reason`, `extracted`, `verifier` and `verifier_settings`, in input order, written as they are
+decided. A bad row stops the run with its line and field named; rows before it are already written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+from collections import deque
+from pathlib import Path
+
+from tqdm import tqdm
+
+from verifiers.math import MathVerifier
+
+
+class InputError(ValueError):
+    pass
+
+
+def read_rows(path: Path):
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:line {number}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
+            for field in ("answer", "response"):
+                if not isinstance(row, dict) or not isinstance(row.get(field), str | int | float):
+                    raise InputError(f"{where}: missing or non-text field {field!r}")
+            yield row
+
+
+def gold_of(answer) -> str:
+    answer = str(answer)
+    return answer.rsplit("####", 1)[1].strip().replace(",", "") if "####" in answer else answer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m verifiers.math", description=__doc__.splitlines()[0])
+    parser.add_argument("input", type=Path)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    parser.add_argument("--workers", type=int, default=2, help="processes for symbolic checks")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic check")
+    parser.add_argument("--no-last-number", action="store_true", help="no last-number fallback")
+    args = parser.parse_args(argv)
+    if not args.input.is_file():
+        parser.error(f"{args.input}: no such file")
+
+    verifier = MathVerifier(
+        timeout_s=args.timeout, workers=args.workers, last_number_fallback=not args.no_last_number
+    )
+    stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
+    counts: collections.Counter = collections.Counter()
+    error: InputError | None = None
+    window: deque = deque()  # (row, future) in input order; symbolic checks run ahead of the writer
+    try:
+        with open(args.output, "w", encoding="utf-8") as out, tqdm(desc="verified", unit="row") as bar:
+
+            def write_oldest() -> None:
+                row, future = window.popleft()
+                verdict = future.result()
+                row.update(
+                    verdict=verdict.status, reason=verdict.reason, extracted=verdict.extracted, **stamp
+                )
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                out.flush()
+                counts[verdict.status] += 1
+                bar.update(1)
+
+            try:
+                for row in read_rows(args.input):
+                    window.append((row, verifier.submit(str(row["response"]), gold_of(row["answer"]))))
+                    while window and (window[0][1].done() or len(window) > 8 * args.workers):
+                        write_oldest()
+            except InputError as exc:
+                error = exc
+            while window:  # rows read before a bad one are still written
+                write_oldest()
+    finally:
+        verifier.close()
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    total = sum(counts.values())
+    print(f"{total} rows: " + ", ".join(f"{counts[s]} {s}" for s in ("correct", "incorrect", "unverifiable")))
+    print(f"output: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
