@@ -70,8 +70,8 @@ def gsm8k(
         gold = answer_text.rsplit("####", 1)[1].strip().replace(",", "")
         if not gold:
             raise ProblemFileError(f"{where}: field 'answer': empty final answer after '####'")
-        problems.append(Problem(_problem_id(row, question), question, gold))
-    return Task("gsm8k", tuple(problems), prompt)
+        problems.append((where, Problem(_problem_id(row, question), question, gold)))
+    return Task("gsm8k", _unique(problems), prompt)
 
 
 def math(
@@ -91,8 +91,8 @@ def math(
             gold = last_boxed(_field(row, "solution", where)) or ""
             if not gold:
                 raise ProblemFileError(f"{where}: field 'solution': no \\boxed{{}} final answer")
-        problems.append(Problem(_problem_id(row, question), question, gold))
-    return Task("math", tuple(problems), prompt)
+        problems.append((where, Problem(_problem_id(row, question), question, gold)))
+    return Task("math", _unique(problems), prompt)
 
 
 def read_rows(source: str, split: str = "train") -> Iterator[tuple[str, dict]]:
@@ -152,6 +152,16 @@ def _field(row: dict, name: str, where: str) -> str:
     if not isinstance(value, str | int | float) or not str(value).strip():
         raise ProblemFileError(f"{where}: field {name!r} is empty")
     return str(value)
+
+
+def _unique(located: list[tuple[str, Problem]]) -> tuple[Problem, ...]:
+    """Problems keyed by id; a repeated id would merge two problems' attempts, so it is an error."""
+    first_seen: dict[str, str] = {}
+    for where, problem in located:
+        if problem.id in first_seen:
+            raise ProblemFileError(f"{where}: problem id {problem.id!r} repeats {first_seen[problem.id]}")
+        first_seen[problem.id] = where
+    return tuple(problem for _, problem in located)
 
 
 def _problem_id(row: dict, question: str) -> str:

@@ -50,6 +50,13 @@ def test_bad_rows_name_file_line_and_field(tmp_path, line, message):
     assert str(tmp_path / "bad.jsonl") in str(caught.value)
 
 
+def test_repeated_question_is_an_error_naming_both_lines(tmp_path):
+    row = json.dumps({"question": "same", "answer": "#### 1"})
+    source = write_lines(tmp_path / "dup.jsonl", [row, json.dumps({"question": "other", "answer": "#### 2"}), row])
+    with pytest.raises(ProblemFileError, match=r"dup.jsonl:line 3: problem id .* repeats .*dup.jsonl:line 1"):
+        tasks.gsm8k(source)
+
+
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ProblemFileError, match="no such problem file"):
         tasks.gsm8k(str(tmp_path / "nope.jsonl"))

@@ -4,9 +4,10 @@ Layers, cheap to expensive:
 1. Extraction (`extract.py`): the model's final answer; none found is `incorrect: no_answer`.
 2. Fast path, in process, no sympy: both sides read as exact rationals (integers, decimals,
    `a/b`, `\\frac{a}{b}`), compared exactly. Most GSM8K answers end here in microseconds.
-3. Symbolic path, in a `DeadlinePool` worker: math-verify parses both sides (LaTeX through
-   latex2sympy2_extended) and compares with sympy. Its own `signal.alarm` timeouts are off; the
-   pool's wall-clock deadline and memory cap bound every call instead, from any thread.
+3. Symbolic path (`symbolic.py`), in a `DeadlinePool` worker: math-verify parses both sides (LaTeX
+   through latex2sympy2_extended); the comparison closes math-verify's known false positives.
+   Its own `signal.alarm` timeouts are off; the pool's wall-clock deadline and memory cap bound
+   every call instead, from any thread.
 
 Number policy of the fast path (explicit, so a dataset can say what it accepted):
 - thousands separators are dropped only in the `1,234,567` shape; `1,2` is not a number;
@@ -14,15 +15,14 @@ Number policy of the fast path (explicit, so a dataset can say what it accepted)
 - a trailing percent sign, a leading currency sign and trailing unit words are dropped
   (`50\\%` == 50, `\\$18` == 18, `18 eggs` == 18): GSM8K-style golds carry none of them.
 
-Not covered here (issue 3 extends it): tolerance policy for irrationals, intervals and sets beyond
-what math-verify does, and the known math-verify false positives.
+Not covered: answers that need the question to be read (units the question fixes, "in simplest
+form" requirements), and proofs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
@@ -30,6 +30,7 @@ from fractions import Fraction
 
 from verifiers import Verdict
 from verifiers.math.extract import extract_answer
+from verifiers.math.symbolic import compare as symbolic_compare
 from verifiers.pool import DeadlineExceeded, DeadlinePool, WorkerCrashed
 
 __version__ = "0.1.0"
@@ -71,24 +72,6 @@ def as_exact_number(text: str) -> Fraction | None:
         return None
 
 
-def symbolic_compare(gold: str, predicted: str) -> tuple[str, str]:
-    """Runs inside a pool worker. Returns (status, reason)."""
-    from math_verify import parse, verify
-
-    # It warns that its signal timeouts are off; the pool's deadline replaces them on purpose.
-    logging.getLogger("math_verify").setLevel(logging.ERROR)
-
-    # parse() falls back to [the raw string] when nothing parses: that is a failure to read it.
-    gold_parsed = parse(f"${gold}$", parsing_timeout=None)
-    if not any(not isinstance(item, str) for item in gold_parsed):
-        return "unverifiable", "gold_unparseable"
-    predicted_parsed = parse(f"${predicted}$", parsing_timeout=None)
-    if not any(not isinstance(item, str) for item in predicted_parsed):
-        return "unverifiable", "parse_error"
-    equal = verify(gold_parsed, predicted_parsed, timeout_seconds=None)
-    return ("correct", "symbolic_equal") if equal else ("incorrect", "symbolic_unequal")
-
-
 @dataclass(frozen=True)
 class MathVerifierSettings:
     timeout_s: float = 5.0
@@ -108,7 +91,7 @@ class MathVerifier:
         last_number_fallback: bool = True,
     ):
         self.settings = MathVerifierSettings(timeout_s, memory_mb, last_number_fallback)
-        self._pool = DeadlinePool(workers, timeout_s, memory_mb, preload=("math_verify",))
+        self._pool = DeadlinePool(workers, timeout_s, memory_mb, preload=("verifiers.math.symbolic", "math_verify"))
 
     @property
     def settings_hash(self) -> str:

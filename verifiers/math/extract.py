@@ -1,7 +1,7 @@
 """Final-answer extraction from free-form model output.
 
 Covered, in priority order: the last `\\boxed{...}` / `\\fbox{...}` (nested braces, `\\boxed 5`),
-the last GSM8K `#### N`, the last "the (final) answer is X" / "Answer: X", and, unless switched off,
+the last GSM8K `#### N` (or `A: N` at a line start), the last "the (final) answer is X" / "Answer: X", and, unless switched off,
 the last number in the text. Not covered: answers split across several boxes (the last one wins).
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*(\{|[^\s{])")
 _HASHES_RE = re.compile(r"####\s*([^\n]+)")
+_A_COLON_RE = re.compile(r"^A:\s*(.+)$", re.MULTILINE)  # GSM8K's own model solutions end "A: 18"
 _ANSWER_IS_RE = re.compile(
     r"(?:final answer|the answer)\s*(?:is|:)\s*:?\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE
 )
@@ -21,7 +22,7 @@ _NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 @dataclass(frozen=True)
 class Extraction:
     answer: str
-    method: str  # boxed | hashes | answer_is | last_number
+    method: str  # boxed | marker | answer_is | last_number
 
 
 def last_boxed(text: str) -> str | None:
@@ -42,9 +43,10 @@ def extract_answer(text: str, last_number_fallback: bool = True) -> Extraction |
     boxed = last_boxed(text)
     if boxed:
         return Extraction(boxed, "boxed")
-    hashes = _HASHES_RE.findall(text)
-    if hashes:
-        return Extraction(hashes[-1].strip(), "hashes")
+    for marker in (_HASHES_RE, _A_COLON_RE):
+        found = marker.findall(text)
+        if found:
+            return Extraction(found[-1].strip(), "marker")
     stated = _ANSWER_IS_RE.findall(text)
     if stated:
         return Extraction(stated[-1].strip().strip("$").strip(), "answer_is")

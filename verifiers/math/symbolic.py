@@ -1,0 +1,144 @@
+"""The symbolic layer of the math verifier. Runs inside a `DeadlinePool` worker, never in the caller.
+
+Parsing is math-verify's (LaTeX through latex2sympy2_extended); the comparison around it closes the
+false-positive classes reported against math-verify and its peers:
+- numbers are compared exactly when both are rational (math-verify rounds to 6 places, so
+  `1/2^99` == `1/2^98` there), else by a relative tolerance of 1e-9, never by rounding;
+- equations are compared as equations: `x = ...` forms by their right sides, others by
+  `(lhs - rhs)` being proportional (math-verify reduces `3x-y+13=0` and `3x+4y+14=0` both to `0`);
+- `\\sqrt(2)` is read as `\\sqrt{2}` (math-verify reads `4\\sqrt(2)` as 4);
+- `\\pm a` is the set `{a, -a}`, "a, b, and c" is the list `a, b, c`;
+- clock times (`12:00`) are compared as times, not ratios;
+- answers with an ellipsis (`1, 3, 5, \\ldots`) are decided only when identical, else unverifiable;
+- expressions with free symbols get a second opinion by evaluation at random points; when the
+  two opinions disagree the verdict is unverifiable, never a silent pass or fail.
+Everything else (sets, tuples, intervals open vs closed, matrices, inequalities) is math-verify's
+`verify` with its own signal timeouts off: the pool's wall-clock deadline bounds every call.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+
+import sympy
+
+Verdict = tuple[str, str]  # (status, reason)
+
+REL_TOL = 1e-9
+_ELLIPSIS_RE = re.compile(r"\\[lc]?dots|\.\.\.|…")
+_CLOCK_RE = re.compile(r"^\d{1,2}:\d{2}(?:\s*(?:\\text\{\s*)?[ap]\.?m\.?\}?)?$", re.IGNORECASE)
+_RELATION_RE = re.compile(r"\\(?:le|ge|leq|geq|neq|ne|approx)\b|<|>|\\lt|\\gt")
+_NAME_RE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?$")
+
+
+def compare(gold: str, predicted: str) -> Verdict:
+    gold, predicted = prepare(gold), prepare(predicted)
+    if _ELLIPSIS_RE.search(gold) or _ELLIPSIS_RE.search(predicted):
+        return ("correct", "string_equal") if _squash(gold) == _squash(predicted) else ("unverifiable", "ellipsis")
+    if _CLOCK_RE.match(_squash(gold)) or _CLOCK_RE.match(_squash(predicted)):
+        same = _clock(gold) == _clock(predicted)
+        return ("correct", "clock_equal") if same else ("incorrect", "clock_unequal")
+    gold_eq, predicted_eq = _split_equation(gold), _split_equation(predicted)
+    if gold_eq and predicted_eq:
+        return _compare_equations(gold_eq, predicted_eq)
+    gold_parsed = _parse(gold)
+    if gold_parsed is None:
+        return "unverifiable", "gold_unparseable"
+    predicted_parsed = _parse(predicted)
+    if predicted_parsed is None:
+        return "unverifiable", "parse_error"
+    g, p = gold_parsed[0], predicted_parsed[0]
+    if _is_number(g) and _is_number(p):
+        return _compare_numbers(g, p)
+    from math_verify import verify
+
+    equal = verify(gold_parsed, predicted_parsed, timeout_seconds=None)
+    return _second_opinion(g, p, equal)
+
+
+def prepare(answer: str) -> str:
+    """Rewrites that make common model LaTeX mean what the model meant."""
+    text = answer.strip().strip("$").strip()
+    text = re.sub(r"\\sqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", text)
+    text = re.sub(r",?\s*(?:\\text\{\s*and\s*\}|\band\b)\s*", ", ", text)
+    if text.startswith("\\pm"):
+        value = text[len("\\pm") :].strip()
+        text = f"{value}, -({value})"
+    return text
+
+
+def _parse(text: str) -> list | None:
+    """math-verify's parse; None when nothing but the raw string came back (nothing parsed)."""
+    from math_verify import parse
+
+    # It warns that its signal timeouts are off; the pool's deadline replaces them on purpose.
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    parsed = parse(f"${text}$", parsing_timeout=None)
+    return parsed if parsed and not isinstance(parsed[0], str) else None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, sympy.Expr) and not value.free_symbols and value.is_number
+
+
+def _compare_numbers(a: sympy.Expr, b: sympy.Expr) -> Verdict:
+    if a.is_Rational and b.is_Rational:
+        return ("correct", "exact_equal") if a == b else ("incorrect", "exact_unequal")
+    if sympy.simplify(a - b) == 0:
+        return "correct", "symbolic_equal"
+    return ("correct", "numeric_close") if _close(a, b) else ("incorrect", "numeric_unequal")
+
+
+def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
+    va, vb = complex(sympy.N(a, 30)), complex(sympy.N(b, 30))
+    return abs(va - vb) <= REL_TOL * max(abs(va), abs(vb), 1e-300)
+
+
+def _second_opinion(gold, predicted, symbolic_equal: bool) -> Verdict:
+    """Random-point evaluation for expressions in free symbols; disagreement is unverifiable."""
+    symbols = sorted(getattr(gold, "free_symbols", set()) | getattr(predicted, "free_symbols", set()), key=str)
+    if not symbols or not isinstance(gold, sympy.Expr) or not isinstance(predicted, sympy.Expr):
+        return ("correct", "symbolic_equal") if symbolic_equal else ("incorrect", "symbolic_unequal")
+    rng = random.Random(0)
+    try:
+        points = [{s: sympy.Rational(rng.choice([-1, 1]) * rng.randint(50, 300), 100) for s in symbols}
+                  for _ in range(3)]
+        numeric_equal = all(_close(gold.subs(point), predicted.subs(point)) for point in points)
+    except (TypeError, ValueError, ZeroDivisionError):
+        numeric_equal = symbolic_equal  # not evaluable at points: no second opinion to weigh
+    if numeric_equal != symbolic_equal:
+        return "unverifiable", "symbolic_numeric_disagree"
+    return ("correct", "symbolic_equal") if symbolic_equal else ("incorrect", "symbolic_unequal")
+
+
+def _split_equation(text: str) -> tuple[str, str] | None:
+    if text.count("=") != 1 or _RELATION_RE.search(text):
+        return None
+    lhs, rhs = (side.strip() for side in text.split("="))
+    return (lhs, rhs) if lhs and rhs else None
+
+
+def _compare_equations(gold: tuple[str, str], predicted: tuple[str, str]) -> Verdict:
+    if _NAME_RE.match(gold[0]) and _squash(gold[0]) == _squash(predicted[0]):
+        return compare(gold[1], predicted[1])  # `x = 5`, `D = (0, 1)`, `n = 2, 3, 4`: the values decide
+    sides = [_parse(side) for side in (*gold, *predicted)]
+    if any(side is None or not isinstance(side[0], sympy.Expr) for side in sides):
+        return "unverifiable", "parse_error"
+    gold_zero, predicted_zero = sides[0][0] - sides[1][0], sides[2][0] - sides[3][0]
+    if predicted_zero == 0 or gold_zero == 0:
+        return "unverifiable", "degenerate_equation"
+    ratio = sympy.simplify(gold_zero / predicted_zero)
+    if not ratio.free_symbols and ratio != 0:
+        return "correct", "equation_equivalent"
+    return "incorrect", "equation_unequal"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+|\\[,;!]|\\left|\\right", "", text)
+
+
+def _clock(text: str) -> str:
+    match = re.match(r"(\d{1,2}):(\d{2})", _squash(text))
+    return f"{int(match[1])}:{match[2]}" if match else _squash(text)
