@@ -20,8 +20,12 @@ from pathlib import Path
 from verifiers.math import MathVerifier
 
 MODELS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
-BOMBS = ["9^{9^{9^{9}}}", "1000000!", "\\sqrt{" * 60 + "2" + "}" * 60,
-         " + ".join(f"x^{{{i}}}" for i in range(10000))]
+BOMBS = [
+    "9^{9^{9^{9}}}",
+    "1000000!",
+    "\\sqrt{" * 60 + "2" + "}" * 60,
+    " + ".join(f"x^{{{i}}}" for i in range(10000)),
+]
 
 
 def load_rows(data: Path, limit: int | None) -> list[dict]:
@@ -31,11 +35,19 @@ def load_rows(data: Path, limit: int | None) -> list[dict]:
         gold = record["ground_truth"].rsplit("A:", 1)[1].strip()
         for model in MODELS:
             solution = record[model]
-            rows.append({"set": "gsm8k", "gold": gold, "response": solution["solution"],
-                         "label": solution["is_correct"]})
+            rows.append(
+                {
+                    "set": "gsm8k",
+                    "gold": gold,
+                    "response": solution["solution"],
+                    "label": solution["is_correct"],
+                }
+            )
     for line in (data / "math" / "MATH500_test.jsonl").read_text().splitlines()[:limit]:
         record = json.loads(line)
-        rows.append({"set": "math500", "gold": record["answer"], "response": record["solution"], "label": True})
+        rows.append(
+            {"set": "math500", "gold": record["answer"], "response": record["solution"], "label": True}
+        )
     return rows
 
 
@@ -68,19 +80,29 @@ def agreement(rows, statuses, subset: str) -> dict:
     picked = [(row, status) for row, status in zip(rows, statuses) if row["set"] == subset]
     decided = [(row, status) for row, status in picked if status != "unverifiable"]
     agree = sum((status == "correct") == row["label"] for row, status in decided)
-    return {"rows": len(picked), "unverifiable": len(picked) - len(decided), "agree": agree,
-            "agreement": round(agree / len(picked), 5),
-            "wrong": len(decided) - agree}
+    return {
+        "rows": len(picked),
+        "unverifiable": len(picked) - len(decided),
+        "agree": agree,
+        "agreement": round(agree / len(picked), 5),
+        "wrong": len(decided) - agree,
+    }
 
 
 def bombs() -> list[dict]:
     verifier = MathVerifier(timeout_s=5.0, workers=1)
+    verifier.verify("\\boxed{x+1}", "1+x")  # the worker is up before the first bomb, as in a long run
     results = []
     for bomb in BOMBS:
         started = time.perf_counter()
         verdict = verifier.verify(f"\\boxed{{{bomb}}}", "3")
-        results.append({"bomb": bomb[:40], "verdict": f"{verdict.status}: {verdict.reason}",
-                        "seconds": round(time.perf_counter() - started, 2)})
+        results.append(
+            {
+                "bomb": bomb[:40],
+                "verdict": f"{verdict.status}: {verdict.reason}",
+                "seconds": round(time.perf_counter() - started, 2),
+            }
+        )
     verifier.close()
     return results
 
@@ -97,11 +119,18 @@ def main() -> None:
     theirs, theirs_s = run_math_verify(rows)
     report = {
         "rows": len(rows),
-        "ours": {"gsm8k": agreement(rows, ours, "gsm8k"), "math500": agreement(rows, ours, "math500"),
-                 "seconds": round(ours_s, 2), "rows_per_s": round(len(rows) / ours_s, 1)},
-        "math_verify_0.9": {"gsm8k": agreement(rows, theirs, "gsm8k"),
-                            "math500": agreement(rows, theirs, "math500"),
-                            "seconds": round(theirs_s, 2), "rows_per_s": round(len(rows) / theirs_s, 1)},
+        "ours": {
+            "gsm8k": agreement(rows, ours, "gsm8k"),
+            "math500": agreement(rows, ours, "math500"),
+            "seconds": round(ours_s, 2),
+            "rows_per_s": round(len(rows) / ours_s, 1),
+        },
+        "math_verify_0.9": {
+            "gsm8k": agreement(rows, theirs, "gsm8k"),
+            "math500": agreement(rows, theirs, "math500"),
+            "seconds": round(theirs_s, 2),
+            "rows_per_s": round(len(rows) / theirs_s, 1),
+        },
     }
     report["speedup"] = round(theirs_s / ours_s, 2)
     report["bombs"] = bombs()

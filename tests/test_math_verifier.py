@@ -138,3 +138,20 @@ def test_works_from_many_threads(verifier):
 
 def test_settings_hash_changes_with_settings():
     assert MathVerifier(timeout_s=1).settings_hash != MathVerifier(timeout_s=2).settings_hash
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [
+        "9^{9^{9^{9}}}",
+        "1000000!",
+        "\\sqrt{" * 60 + "2" + "}" * 60,
+        " + ".join(f"x^{{{i}}}" for i in range(10000)),
+    ],
+    ids=["power-tower", "factorial", "nested-radicals", "10000-term-polynomial"],
+)
+def test_sympy_bombs_never_pass_and_never_overrun(verifier, bomb):
+    started = time.monotonic()
+    verdict = verifier.verify(f"\\boxed{{{bomb}}}", "3")
+    assert time.monotonic() - started < verifier.settings.timeout_s + 2.0
+    assert verdict.status in ("incorrect", "unverifiable"), verdict

@@ -52,7 +52,9 @@ def test_bad_rows_name_file_line_and_field(tmp_path, line, message):
 
 def test_repeated_question_is_an_error_naming_both_lines(tmp_path):
     row = json.dumps({"question": "same", "answer": "#### 1"})
-    source = write_lines(tmp_path / "dup.jsonl", [row, json.dumps({"question": "other", "answer": "#### 2"}), row])
+    source = write_lines(
+        tmp_path / "dup.jsonl", [row, json.dumps({"question": "other", "answer": "#### 2"}), row]
+    )
     with pytest.raises(ProblemFileError, match=r"dup.jsonl:line 3: problem id .* repeats .*dup.jsonl:line 1"):
         tasks.gsm8k(source)
 

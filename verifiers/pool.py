@@ -108,14 +108,20 @@ class DeadlinePool:
             future, fn, args = job
             if not future.set_running_or_notify_cancel():
                 continue
-            try:
-                worker = worker or _Worker(self._memory_mb, self._preload)
-            except (WorkerCrashed, OSError) as exc:
-                future.set_exception(WorkerCrashed(str(exc)))
+            worker = worker or self._start_worker()
+            if worker is None:
+                future.set_exception(WorkerCrashed("worker did not start"))
                 continue
-            worker = self._run_one(worker, future, fn, args)
+            # A killed worker is replaced at once, so the next job does not wait for its start-up.
+            worker = self._run_one(worker, future, fn, args) or self._start_worker()
         if worker is not None:
             worker.kill()
+
+    def _start_worker(self) -> _Worker | None:
+        try:
+            return _Worker(self._memory_mb, self._preload)
+        except (WorkerCrashed, OSError):
+            return None
 
     def _run_one(self, worker: _Worker, future: Future, fn, args) -> _Worker | None:
         """Runs one job; returns the worker if it is still usable, else None (it was killed)."""

@@ -91,7 +91,9 @@ class MathVerifier:
         last_number_fallback: bool = True,
     ):
         self.settings = MathVerifierSettings(timeout_s, memory_mb, last_number_fallback)
-        self._pool = DeadlinePool(workers, timeout_s, memory_mb, preload=("verifiers.math.symbolic", "math_verify"))
+        self._pool = DeadlinePool(
+            workers, timeout_s, memory_mb, preload=("verifiers.math.symbolic", "math_verify")
+        )
 
     @property
     def settings_hash(self) -> str:

@@ -64,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     error: InputError | None = None
     window: deque = deque()  # (row, future) in input order; symbolic checks run ahead of the writer
     try:
-        with open(args.output, "w", encoding="utf-8") as out, tqdm(desc="verified", unit="row") as bar:
+        with open(args.input, encoding="utf-8") as lines:
+            total = sum(1 for line in lines if line.strip())
+        with (
+            open(args.output, "w", encoding="utf-8") as out,
+            tqdm(total=total, desc="verified", unit="row") as bar,
+        ):
 
             def write_oldest() -> None:
                 row, future = window.popleft()

@@ -1,8 +1,9 @@
 """Final-answer extraction from free-form model output.
 
 Covered, in priority order: the last `\\boxed{...}` / `\\fbox{...}` (nested braces, `\\boxed 5`),
-the last GSM8K `#### N` (or `A: N` at a line start), the last "the (final) answer is X" / "Answer: X", and, unless switched off,
-the last number in the text. Not covered: answers split across several boxes (the last one wins).
+the last GSM8K `#### N` (or `A: N` at a line start), the last "the (final) answer is X" /
+"Answer: X", and, unless switched off, the last number in the text. Not covered: answers split
+across several boxes (the last one wins).
 """
 
 from __future__ import annotations

@@ -36,7 +36,11 @@ _NAME_RE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?$")
 def compare(gold: str, predicted: str) -> Verdict:
     gold, predicted = prepare(gold), prepare(predicted)
     if _ELLIPSIS_RE.search(gold) or _ELLIPSIS_RE.search(predicted):
-        return ("correct", "string_equal") if _squash(gold) == _squash(predicted) else ("unverifiable", "ellipsis")
+        return (
+            ("correct", "string_equal")
+            if _squash(gold) == _squash(predicted)
+            else ("unverifiable", "ellipsis")
+        )
     if _CLOCK_RE.match(_squash(gold)) or _CLOCK_RE.match(_squash(predicted)):
         same = _clock(gold) == _clock(predicted)
         return ("correct", "clock_equal") if same else ("incorrect", "clock_unequal")
@@ -62,6 +66,7 @@ def prepare(answer: str) -> str:
     """Rewrites that make common model LaTeX mean what the model meant."""
     text = answer.strip().strip("$").strip()
     text = re.sub(r"\\sqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", text)
+    text = re.sub(r"\\mathrm\{e\}", "e", text)
     text = re.sub(r",?\s*(?:\\text\{\s*and\s*\}|\band\b)\s*", ", ", text)
     if text.startswith("\\pm"):
         value = text[len("\\pm") :].strip()
@@ -70,13 +75,20 @@ def prepare(answer: str) -> str:
 
 
 def _parse(text: str) -> list | None:
-    """math-verify's parse; None when nothing but the raw string came back (nothing parsed)."""
+    """math-verify's parse, or None when it did not read the whole answer.
+
+    parse() returns [value, matched text]; it can match a prefix and drop the rest silently
+    (`1 - \\frac{1}{\\mathrm{e}}` reads as `1`), which is how two different answers compare equal.
+    """
     from math_verify import parse
 
     # It warns that its signal timeouts are off; the pool's deadline replaces them on purpose.
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     parsed = parse(f"${text}$", parsing_timeout=None)
-    return parsed if parsed and not isinstance(parsed[0], str) else None
+    if not parsed or isinstance(parsed[0], str):
+        return None
+    matched = parsed[-1] if isinstance(parsed[-1], str) else text
+    return parsed if _skeleton(matched) == _skeleton(text) else None
 
 
 def _is_number(value) -> bool:
@@ -84,6 +96,7 @@ def _is_number(value) -> bool:
 
 
 def _compare_numbers(a: sympy.Expr, b: sympy.Expr) -> Verdict:
+    a, b = a.doit(), b.doit()  # unevaluated factorials, sums: to exact values where sympy can
     if a.is_Rational and b.is_Rational:
         return ("correct", "exact_equal") if a == b else ("incorrect", "exact_unequal")
     if sympy.simplify(a - b) == 0:
@@ -92,19 +105,24 @@ def _compare_numbers(a: sympy.Expr, b: sympy.Expr) -> Verdict:
 
 
 def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
-    va, vb = complex(sympy.N(a, 30)), complex(sympy.N(b, 30))
-    return abs(va - vb) <= REL_TOL * max(abs(va), abs(vb), 1e-300)
+    """Relative tolerance in sympy's floats, whose exponent range does not underflow (1/2004!)."""
+    difference = abs(sympy.N(a - b, 50))
+    scale = max(abs(sympy.N(a, 50)), abs(sympy.N(b, 50)))
+    return bool(difference <= REL_TOL * scale) if scale != 0 else bool(difference == 0)
 
 
 def _second_opinion(gold, predicted, symbolic_equal: bool) -> Verdict:
     """Random-point evaluation for expressions in free symbols; disagreement is unverifiable."""
-    symbols = sorted(getattr(gold, "free_symbols", set()) | getattr(predicted, "free_symbols", set()), key=str)
+    symbols = sorted(
+        getattr(gold, "free_symbols", set()) | getattr(predicted, "free_symbols", set()), key=str
+    )
     if not symbols or not isinstance(gold, sympy.Expr) or not isinstance(predicted, sympy.Expr):
         return ("correct", "symbolic_equal") if symbolic_equal else ("incorrect", "symbolic_unequal")
     rng = random.Random(0)
-    try:
-        points = [{s: sympy.Rational(rng.choice([-1, 1]) * rng.randint(50, 300), 100) for s in symbols}
-                  for _ in range(3)]
+    try:  # signs alternate so that |x| and x, or sqrt(x^2) and x, cannot agree by luck
+        points = [
+            {s: sympy.Rational((-1) ** k * rng.randint(50, 300), 100) for s in symbols} for k in range(4)
+        ]
         numeric_equal = all(_close(gold.subs(point), predicted.subs(point)) for point in points)
     except (TypeError, ValueError, ZeroDivisionError):
         numeric_equal = symbolic_equal  # not evaluable at points: no second opinion to weigh
@@ -137,6 +155,11 @@ def _compare_equations(gold: tuple[str, str], predicted: tuple[str, str]) -> Ver
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+|\\[,;!]|\\left|\\right", "", text)
+
+
+def _skeleton(text: str) -> str:
+    """Text with the spelling choices parse() normalizes away (`\\sqrt3` vs `\\sqrt{3}`) removed."""
+    return re.sub(r"[{}$]|\\[dt](?=frac)", "", _squash(text))
 
 
 def _clock(text: str) -> str:
