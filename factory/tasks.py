@@ -110,7 +110,9 @@ def read_rows(source: str, split: str = "train") -> Iterator[tuple[str, dict]]:
             yield f"{path}:row {index}", row
     elif path.suffix == ".json":
         rows = json.loads(path.read_text())
-        for index, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+        if not isinstance(rows, list):
+            raise ProblemFileError(f"{path}: expected a JSON list of row objects, got {type(rows).__name__}")
+        for index, row in enumerate(rows, start=1):
             yield f"{path}:row {index}", _as_object(row, f"{path}:row {index}")
     else:
         with open(path, encoding="utf-8") as lines:

@@ -96,3 +96,10 @@ def test_real_math500_and_full_gsm8k_load():
     assert len(tasks.gsm8k(str(SHARED_DATA / "gsm8k" / "test.jsonl")).problems) == 1319
     math_train = tasks.math(str(SHARED_DATA / "math" / "MATH_train.jsonl"), limit=50)
     assert all(p.answer for p in math_train.problems)
+
+
+def test_json_file_must_hold_a_list(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps({"question": "q", "answer": "#### 1"}))
+    with pytest.raises(ProblemFileError, match="rows.json: expected a JSON list of row objects, got dict"):
+        tasks.gsm8k(str(path))

@@ -1,5 +1,7 @@
 """Verify existing generations: `python -m verifiers.math IN.jsonl -o OUT.jsonl [--workers N]`.
 
+IN may also be .json (a list of rows) or .parquet; rows are read by the factory's own reader.
+
 Each input row needs `answer` (the gold final answer; a GSM8K-style solution ending in `#### N`
 is cut to N) and `response` (the model's text). Output rows are the input rows plus `verdict`,
 `reason`, `extracted`, `verifier` and `verifier_settings`, in input order, written as they are
@@ -17,27 +19,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from factory.tasks import ProblemFileError
+from factory.tasks import read_rows as rows_with_lines
 from verifiers.math import MathVerifier
 
 
-class InputError(ValueError):
-    pass
-
-
 def read_rows(path: Path):
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:line {number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
-            for field in ("answer", "response"):
-                if not isinstance(row, dict) or not isinstance(row.get(field), str | int | float):
-                    raise InputError(f"{where}: missing or non-text field {field!r}")
-            yield row
+    for where, row in rows_with_lines(str(path)):
+        for field in ("answer", "response"):
+            if not isinstance(row.get(field), str | int | float):
+                raise ProblemFileError(f"{where}: missing or non-text field {field!r}")
+        yield row
 
 
 def gold_of(answer) -> str:
@@ -61,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
     counts: collections.Counter = collections.Counter()
-    error: InputError | None = None
+    error: ProblemFileError | None = None
     window: deque = deque()  # (row, future) in input order; symbolic checks run ahead of the writer
     try:
         with open(args.input, encoding="utf-8") as lines:
@@ -87,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                     window.append((row, verifier.submit(str(row["response"]), gold_of(row["answer"]))))
                     while window and (window[0][1].done() or len(window) > 8 * args.workers):
                         write_oldest()
-            except InputError as exc:
+            except ProblemFileError as exc:
                 error = exc
             while window:  # rows read before a bad one are still written
                 write_oldest()
