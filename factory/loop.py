@@ -13,6 +13,8 @@ from that log at the end, so a resumed run never duplicates a row.
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -56,33 +58,68 @@ class _Context:
 
 
 def run(cfg) -> RunResult:
+    """STaR rounds from a Hydra config (`factory/star.py`); one round without training is plain
+    rejection sampling. Top-level `summary.json` and `train.jsonl` describe the last round."""
     from omegaconf import OmegaConf
+
+    from factory.star import StarLoop, StarSettings
+    from factory.tracking import WandbTracker
 
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     task: Task = _instantiate(cfg.task)  # bad rows fail here, before any model loads
+    heldout: Task | None = _instantiate(cfg.star.heldout) if cfg.star.heldout else None
     sampling = SamplingSettings(**cfg.sampling)
+    settings = StarSettings(**{k: v for k, v in cfg.star.items() if k not in ("heldout", "training")})
     with ExitStack() as stack:
-        from factory.tracking import WandbTracker
-
         tracker = WandbTracker(run_dir=run_dir, config=OmegaConf.to_container(cfg, resolve=True), **cfg.wandb)
         stack.callback(tracker.finish)
-        generator = _instantiate(cfg.generator)
-        stack.callback(generator.close)
         verifier = _instantiate(cfg.verifier)
         stack.callback(verifier.close)
-        summary = sample_verify_keep(task, generator, verifier, sampling, run_dir, cfg.batch_problems)
+        star = StarLoop(
+            task,
+            heldout,
+            lambda model: _instantiate(cfg.generator, model=model),
+            verifier,
+            _trainer(cfg) if settings.train else None,
+            sampling,
+            settings,
+            run_dir,
+            cfg.batch_problems,
+        )
+        rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
+        last = rounds[-1] if rounds[-1]["round"] != "final" else rounds[-2]
+        summary = {
+            **json.loads((run_dir / f"round-{last['round']}" / "sample" / "summary.json").read_text()),
+            "rounds": rounds,
+        }
+        write_json_atomic(run_dir / "summary.json", summary)
+        shutil.copyfile(run_dir / f"round-{last['round']}" / "train.jsonl", run_dir / "train.jsonl")
         tracker.log_summary(summary)
     return RunResult(run_dir, summary)
 
 
-def _instantiate(node):
+def _trainer(cfg):
+    from factory.models import resolve_model
+    from factory.train import TrainSettings, finetune
+
+    base = resolve_model(cfg.generator.model)  # always the BASE model (STaR, ReST-EM)
+    settings = TrainSettings(**cfg.star.training)
+
+    def train(rows: list[dict], output_dir: Path) -> dict:
+        result = finetune(base, rows, output_dir, settings)
+        return {"model_dir": str(result.model_dir), "train_loss": result.train_loss}
+
+    return train
+
+
+def _instantiate(node, **overrides):
     """hydra's instantiate, minus its wrapper around errors that are about the user's input."""
     from hydra.errors import InstantiationException
     from hydra.utils import instantiate
 
     try:
-        return instantiate(node)
+        return instantiate(node, **overrides)
     except InstantiationException as exc:
         if isinstance(exc.__cause__, ProblemFileError | ModelNotFoundError):
             raise exc.__cause__ from None
@@ -97,6 +134,7 @@ def sample_verify_keep(
     run_dir: Path,
     batch_problems: int = 8,
 ) -> dict:
+    run_dir.mkdir(parents=True, exist_ok=True)
     ctx = _Context(task, generator, verifier, sampling, AttemptLog(run_dir / "attempts.jsonl"))
     try:
         plan = _plan(task, generator, sampling)

@@ -41,10 +41,12 @@ class Problem:
 class Task:
     name: str
     problems: tuple[Problem, ...]
-    prompt: str  # a template with `{question}`
+    prompt: str  # a template with `{question}` (and `{answer}` in STaR's hinted prompts)
 
     def messages(self, problem: Problem) -> tuple[Message, ...]:
-        return ({"role": "user", "content": self.prompt.format(question=problem.question)},)
+        return (
+            {"role": "user", "content": self.prompt.format(question=problem.question, answer=problem.answer)},
+        )
 
     @property
     def prompt_hash(self) -> str:

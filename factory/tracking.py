@@ -35,6 +35,14 @@ class WandbTracker:
         self._run.log(flat)
         self._run.summary.update(flat)
 
+    def log_round(self, summary: dict) -> None:
+        """One W&B step per STaR round, so every round keeps its own values."""
+        if self._run is None:
+            return
+        flat = {f"round/{k}": v for k, v in summary.items() if isinstance(v, int | float) and k != "round"}
+        flat.update({f"round/hint_leak/{k}": v for k, v in summary.get("hint_leak_rejections", {}).items()})
+        self._run.log(flat, step=summary["round"] if isinstance(summary["round"], int) else None)
+
     def finish(self) -> None:
         if self._run is not None:
             self._run.finish()

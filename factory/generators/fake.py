@@ -12,8 +12,13 @@ Responder = Callable[[tuple[Message, ...], int], str]  # (messages, sample index
 class FakeGenerator:
     """Answers every prompt with `text`, or with `responder(messages, sample_index)` when given."""
 
-    def __init__(self, text: str = "I think the answer is \\boxed{0}.", responder: Responder | None = None):
-        self.model_id = "fake"
+    def __init__(
+        self,
+        text: str = "I think the answer is \\boxed{0}.",
+        responder: Responder | None = None,
+        model: str = "fake",
+    ):
+        self.model_id = model
         self._responder = responder or (lambda messages, index: text)
         self.calls: list[int] = []  # prompts per generate() call, for tests that count work
 

@@ -1,0 +1,93 @@
+"""Fine-tuning between STaR rounds: TRL's `SFTTrainer` on chat rows, LoRA through peft.
+
+As in STaR and ReST-EM, every round trains from the BASE model on everything accepted so far,
+never from the previous round's weights. The LoRA adapter is merged and the result saved as a plain
+HF folder (bf16 safetensors + tokenizer), so every generator backend, vLLM included, loads it like
+any model folder. The folder is written under a temporary name and renamed into place: a round
+killed mid-training leaves no folder that a resumed run would take for finished.
+
+Covered: causal-LM SFT with loss on the assistant turn only, on CPU or one GPU. Not covered:
+multi-GPU training, full fine-tuning of large models (use LoRA), packing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    max_steps: int = 60
+    learning_rate: float = 2e-4
+    batch_size: int = 4
+    lora_rank: int = 16
+    lora_alpha: int = 32
+    max_length: int = 768
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model_dir: Path
+    train_loss: float
+    rows: int
+    steps: int
+
+
+def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: TrainSettings) -> TrainResult:
+    """Trains a LoRA on `rows` ({"messages": [...]}) from `base_model_dir`; saves the merged model."""
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    if not rows:
+        raise ValueError("no accepted rows to train on")
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(base_model_dir, dtype=torch.float32)
+    scratch = Path(tempfile.mkdtemp(prefix=".training-", dir=_ensure(output_dir.parent)))
+    try:
+        trainer = SFTTrainer(
+            model=model,
+            processing_class=tokenizer,
+            train_dataset=Dataset.from_list([{"messages": row["messages"]} for row in rows]),
+            peft_config=LoraConfig(
+                r=settings.lora_rank,
+                lora_alpha=settings.lora_alpha,
+                target_modules="all-linear",
+                task_type="CAUSAL_LM",
+            ),
+            args=SFTConfig(
+                output_dir=str(scratch / "checkpoints"),
+                max_steps=settings.max_steps,
+                learning_rate=settings.learning_rate,
+                per_device_train_batch_size=settings.batch_size,
+                max_length=settings.max_length,
+                assistant_only_loss=False,
+                completion_only_loss=None,
+                logging_steps=max(1, settings.max_steps // 10),
+                save_strategy="no",
+                report_to="none",
+                seed=settings.seed,
+                use_cpu=not torch.cuda.is_available(),
+                bf16=False,
+            ),
+        )
+        output = trainer.train()
+        merged = trainer.model.merge_and_unload()
+        merged.to(torch.bfloat16).save_pretrained(scratch / "model")
+        tokenizer.save_pretrained(scratch / "model")
+        os.replace(scratch / "model", _ensure(output_dir.parent) / output_dir.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return TrainResult(output_dir, float(output.training_loss), len(rows), int(output.global_step))
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
