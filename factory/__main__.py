@@ -7,6 +7,7 @@ from factory.loop import run
 from factory.models import ModelNotFoundError
 from factory.report import render_summary
 from factory.store import AttemptLogError
+from factory.sweep import is_sweep_parent, run_job_in_subprocess
 from factory.tasks import ProblemFileError
 
 # Errors in what the user gave us: one plain line, no traceback from deep inside a library.
@@ -15,6 +16,10 @@ USER_ERRORS = (ProblemFileError, ModelNotFoundError, AttemptLogError)
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
+    if is_sweep_parent():  # under -m, each job gets a process of its own
+        if run_job_in_subprocess(cfg) != 0:
+            raise SystemExit("error: a sweep job failed; its output is above")
+        return
     try:
         result = run(cfg)
     except USER_ERRORS as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Sequence
@@ -62,6 +63,7 @@ def run(cfg) -> RunResult:
     rejection sampling. Top-level `summary.json` and `train.jsonl` describe the last round."""
     from omegaconf import OmegaConf
 
+    from factory.history import plot_heldout, write_history
     from factory.star import StarLoop, StarSettings
     from factory.tracking import WandbTracker
 
@@ -95,7 +97,10 @@ def run(cfg) -> RunResult:
         }
         write_json_atomic(run_dir / "summary.json", summary)
         shutil.copyfile(run_dir / f"round-{last['round']}" / "train.jsonl", run_dir / "train.jsonl")
+        write_history(run_dir, rounds)
+        plot_heldout(run_dir, rounds)
         tracker.log_summary(summary)
+        tracker.log_dataset(run_dir / "train.jsonl")
     return RunResult(run_dir, summary)
 
 
@@ -274,6 +279,7 @@ def _summarize(ctx: _Context, plan, kept: int) -> dict:
         "train_rows": kept,
         "tokens": sum(r["tokens"] for r in records),
         "this_session": {
+            "pid": os.getpid(),
             "attempts": ctx.attempts,
             "tokens": ctx.tokens,
             "generate_s": round(ctx.generate_s, 2),

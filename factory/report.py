@@ -30,6 +30,32 @@ def render_summary(summary: dict, console: Console | None = None) -> None:
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
+    if summary.get("rounds"):
+        console.print(_rounds_table(summary["rounds"], summary["samples_per_problem"]))
+
+
+def _rounds_table(rounds: list[dict], n: int) -> Table:
+    table = Table(title="STaR rounds")
+    # kept: accepted from sampling + from rationalization; held-out: pass@1 on the held-out task
+    for column in ("round", "pass@1", f"pass@{n}", "solved", "kept", "leaks", "selected", "held-out", "loss"):
+        table.add_column(column, justify="right")
+    for r in rounds:
+        leaks = sum(r.get("hint_leak_rejections", {}).values())
+        accepted = (
+            f"{r['accepted_sampling']} + {r['accepted_rationalization']}" if "accepted_sampling" in r else ""
+        )
+        table.add_row(
+            str(r["round"]),
+            _pct(r.get("pass@1")),
+            _pct(r.get(f"pass@{n}")),
+            f"{r['solved']}/{r['problems']}" if "solved" in r else "",
+            accepted,
+            str(leaks) if "accepted_sampling" in r else "",
+            str(r.get("selected_rows", "")),
+            _pct(r.get("heldout_pass@1")),
+            "" if r.get("train_loss") is None else f"{r['train_loss']:.3f}",
+        )
+    return table
 
 
 def _pct(rate: float | None) -> str:

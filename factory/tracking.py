@@ -36,12 +36,28 @@ class WandbTracker:
         self._run.summary.update(flat)
 
     def log_round(self, summary: dict) -> None:
-        """One W&B step per STaR round, so every round keeps its own values."""
+        """One W&B step per STaR round, and a table of that round's figures under its own key."""
         if self._run is None:
             return
+        import wandb
+
         flat = {f"round/{k}": v for k, v in summary.items() if isinstance(v, int | float) and k != "round"}
         flat.update({f"round/hint_leak/{k}": v for k, v in summary.get("hint_leak_rejections", {}).items()})
+        scalars = {k: v for k, v in summary.items() if not isinstance(v, dict)}
+        flat[f"rounds/round-{summary['round']}"] = wandb.Table(
+            columns=list(scalars), data=[[str(v) if v is not None else "" for v in scalars.values()]]
+        )
         self._run.log(flat, step=summary["round"] if isinstance(summary["round"], int) else None)
+
+    def log_dataset(self, path: Path) -> None:
+        """The accepted training set as a W&B artifact."""
+        if self._run is None:
+            return
+        import wandb
+
+        artifact = wandb.Artifact(f"{self._run.name or 'run'}-train", type="dataset")
+        artifact.add_file(str(path))
+        self._run.log_artifact(artifact)
 
     def finish(self) -> None:
         if self._run is not None:

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+from omegaconf import OmegaConf
+
 from tests.conftest import REPO
 
 
@@ -53,3 +55,28 @@ def test_unknown_option_gets_hydras_error(tmp_path):
     result = factory_cli("sampling.temprature=0.5", f"hydra.run.dir={tmp_path}")
     assert result.returncode != 0
     assert "Could not override 'sampling.temprature'" in result.stderr
+
+
+def test_a_2x2_sweep_runs_each_job_in_its_own_process_and_ranks_them(tmp_path):
+    result = factory_cli(
+        "-m",
+        "generator=fake",
+        "task.limit=3",
+        "star.rationalize=false",
+        "sampling.n=1,2",
+        "task.offset=0,1",
+        f"hydra.sweep.dir={tmp_path}",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    ranking = json.loads((tmp_path / "sweep_summary.json").read_text())
+    assert len(ranking) == 4
+    assert [job["pass@1"] for job in ranking] == sorted((job["pass@1"] for job in ranking), reverse=True)
+    assert ranking[0]["pass@1"] > 0 == ranking[-1]["pass@1"]  # only offset 0 holds the 72 problem
+    pids = {
+        json.loads((tmp_path / job["job"] / "summary.json").read_text())["this_session"]["pid"]
+        for job in ranking
+    }
+    assert len(pids) == 4, "jobs shared a process"
+    groups = {OmegaConf.load(path).wandb.group for path in tmp_path.glob("*/.hydra/config.yaml")}
+    assert groups == {tmp_path.name}, "the jobs of one sweep share one W&B group"
+    assert f"sweep summary: {tmp_path / 'sweep_summary.json'}" in result.stdout

@@ -39,10 +39,14 @@ def test_cli_end_to_end_with_smollm2(smollm2_gguf, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == f"run dir: {tmp_path}"
-    attempts = [json.loads(line) for line in (tmp_path / "attempts.jsonl").read_text().splitlines()]
+    sample = tmp_path / "round-0" / "sample" / "attempts.jsonl"
+    attempts = [json.loads(line) for line in sample.read_text().splitlines()]
     assert len(attempts) == 8 and all(a["tokens"] > 0 and a["response"] for a in attempts)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["attempts"] == 8 and summary["this_session"]["tokens_per_s"] > 0
+    unsolved = summary["problems"] - summary["solved"]
+    rationalized = tmp_path / "round-0" / "rationalize" / "attempts.jsonl"
+    assert unsolved == 0 or len(rationalized.read_text().splitlines()) == 2 * unsolved
 
 
 def test_gguf_conversion_leaves_a_plain_bf16_folder(smollm2_gguf):

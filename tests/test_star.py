@@ -198,3 +198,21 @@ def test_star_end_to_end_with_a_real_tiny_finetune(tmp_path, tiny_model_dir, ver
     assert summaries[1]["model"] == str(tmp_path / "round-0" / "model")
     assert (tmp_path / "round-1" / "model" / "model.safetensors").is_file()
     assert summaries[-1]["heldout_pass@1"] is not None
+
+
+def test_history_records_when_and_how_each_problem_was_first_solved(tmp_path, verifier):
+    from factory.history import plot_heldout, write_history
+
+    summaries = star(tmp_path, verifier, Counting()).run("base")
+    history = {
+        row["problem_id"]: row
+        for row in map(json.loads, write_history(tmp_path, summaries).read_text().splitlines())
+    }
+    easy, hard = tasks.gsm8k(limit=4).problems[:2], tasks.gsm8k(limit=4).problems[2:]
+    assert all(
+        history[p.id]["first_solved_round"] == 0 and not history[p.id]["first_solved_with_hint"] for p in easy
+    )
+    assert all(history[p.id]["first_solved_with_hint"] for p in hard)
+    assert history[hard[0].id]["pass_rate_by_round"] == {"0": 0.0, "1": 0.0}
+    png = plot_heldout(tmp_path, summaries)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,77 @@
+"""What the rounds did to each problem, and a picture of held-out pass@1 per round.
+
+`history.jsonl`: one row per train problem with the round it was first solved in, whether that
+was by sampling or only with the hint (rationalization), and its pass rate in every round
+(unverifiable attempts left out, as everywhere). `heldout_pass_at_1.png`: held-out pass@1 per
+round, written when a held-out task was evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from factory.store import write_jsonl_atomic
+
+
+def write_history(run_dir: Path, rounds: list[dict]) -> Path:
+    problems: dict[str, dict] = {}
+    for summary in rounds:
+        if summary["round"] == "final":
+            continue
+        index = summary["round"]
+        for stage in ("sample", "rationalize"):
+            for attempt in _attempts(run_dir / f"round-{index}" / stage / "attempts.jsonl"):
+                entry = problems.setdefault(
+                    attempt["problem_id"],
+                    {
+                        "problem_id": attempt["problem_id"],
+                        "first_solved_round": None,
+                        "first_solved_with_hint": None,
+                        "pass_rate_by_round": {},
+                        "_counts": {},
+                    },
+                )
+                if stage == "sample":
+                    counts = entry["_counts"].setdefault(index, [0, 0])
+                    counts[0] += attempt["verdict"] == "correct"
+                    counts[1] += attempt["verdict"] != "unverifiable"
+                if attempt["verdict"] == "correct" and entry["first_solved_round"] is None:
+                    entry["first_solved_round"], entry["first_solved_with_hint"] = (
+                        index,
+                        stage == "rationalize",
+                    )
+    for entry in problems.values():
+        counts = entry.pop("_counts")
+        entry["pass_rate_by_round"] = {str(r): round(c / n, 4) if n else None for r, (c, n) in counts.items()}
+    path = run_dir / "history.jsonl"
+    write_jsonl_atomic(path, problems.values())
+    return path
+
+
+def plot_heldout(run_dir: Path, rounds: list[dict]) -> Path | None:
+    points = [(str(r["round"]), r["heldout_pass@1"]) for r in rounds if r.get("heldout_pass@1") is not None]
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on servers
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(5, 3.2))
+    axes.plot([p[0] for p in points], [100 * p[1] for p in points], marker="o")
+    axes.set_xlabel("round (final: the model trained after the last round)")
+    axes.set_ylabel("held-out pass@1 (%)")
+    axes.set_title("STaR: held-out pass@1 per round")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    path = run_dir / "heldout_pass_at_1.png"
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def _attempts(path: Path):
+    if path.exists():
+        for line in path.read_text().splitlines():
+            yield json.loads(line)
