@@ -91,10 +91,10 @@ def run(cfg) -> RunResult:
         )
         rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
         last = rounds[-1] if rounds[-1]["round"] != "final" else rounds[-2]
-        summary = {
-            **json.loads((run_dir / f"round-{last['round']}" / "sample" / "summary.json").read_text()),
-            "rounds": rounds,
-        }
+        sample_summary = json.loads(
+            (run_dir / f"round-{last['round']}" / "sample" / "summary.json").read_text()
+        )
+        summary = {**sample_summary, "train_rows": last["selected_rows"], "rounds": rounds}
         write_json_atomic(run_dir / "summary.json", summary)
         shutil.copyfile(run_dir / f"round-{last['round']}" / "train.jsonl", run_dir / "train.jsonl")
         write_history(run_dir, rounds)

@@ -22,7 +22,7 @@ def render_summary(summary: dict, console: Console | None = None) -> None:
         ("pass@1", _pct(summary["pass@1"])),
         (f"pass@{summary['samples_per_problem']}", _pct(summary[f"pass@{summary['samples_per_problem']}"])),
         ("solved problems", f"{summary['solved']} / {summary['problems']}"),
-        ("train rows kept", summary["train_rows"]),
+        ("train rows selected (sampled + rationalized)", summary["train_rows"]),
         ("tokens (all sessions)", summary["tokens"]),
         ("this session: attempts, wall", f"{session['attempts']}, {session['wall_s']:.1f} s"),
         ("this session: tokens/s", session["tokens_per_s"]),
