@@ -58,11 +58,16 @@ def hint_leak(response: str, problem: Problem) -> str | None:
     """Why a rationale leaks its hint ("mentions_hint" / "answer_first"), or None if it does not."""
     if _MENTIONS_HINT_RE.search(response):
         return "mentions_hint"
-    answer = re.escape(problem.answer.strip())
-    if answer and not re.search(rf"(?<![\d.]){answer}(?![\d])", problem.question):
-        first = re.search(rf"(?<![\d.]){answer}(?![\d])", response)
-        if first and first.start() < ANSWER_FIRST_FRACTION * len(response):
-            return "answer_first"
+    if not problem.answer.strip():
+        return None
+    answer = re.compile(rf"(?<![\d.]){re.escape(problem.answer.strip())}(?![\d])")  # 12 is not in 120
+    first = answer.search(response)
+    if (
+        first
+        and first.start() < ANSWER_FIRST_FRACTION * len(response)
+        and not answer.search(problem.question)
+    ):
+        return "answer_first"
     return None
 
 
