@@ -30,7 +30,6 @@ from fractions import Fraction
 
 from verifiers import Verdict
 from verifiers.math.extract import extract_answer
-from verifiers.math.symbolic import compare as symbolic_compare
 from verifiers.pool import DeadlineExceeded, DeadlinePool, WorkerCrashed
 
 __version__ = "0.1.0"
@@ -109,8 +108,10 @@ class MathVerifier:
         fast = _fast_verdict(gold, predicted)
         if fast is not None:
             return _done(fast)
+        from verifiers.math.symbolic import compare  # sympy: only when a symbolic check is needed
+
         verdict: Future = Future()
-        raw = self._pool.submit(symbolic_compare, gold, predicted)
+        raw = self._pool.submit(compare, gold, predicted)
         raw.add_done_callback(lambda done: verdict.set_result(_from_worker(done, predicted)))
         return verdict
 
