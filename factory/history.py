@@ -8,10 +8,9 @@ round, written when a held-out task was evaluated.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from factory.store import write_jsonl_atomic
+from factory.store import read_jsonl, write_jsonl_atomic
 
 
 def write_history(run_dir: Path, rounds: list[dict]) -> Path:
@@ -21,7 +20,7 @@ def write_history(run_dir: Path, rounds: list[dict]) -> Path:
             continue
         index = summary["round"]
         for stage in ("sample", "rationalize"):
-            for attempt in _attempts(run_dir / f"round-{index}" / stage / "attempts.jsonl"):
+            for attempt in read_jsonl(run_dir / f"round-{index}" / stage / "attempts.jsonl"):
                 entry = problems.setdefault(
                     attempt["problem_id"],
                     {
@@ -69,9 +68,3 @@ def plot_heldout(run_dir: Path, rounds: list[dict]) -> Path | None:
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path
-
-
-def _attempts(path: Path):
-    if path.exists():
-        for line in path.read_text().splitlines():
-            yield json.loads(line)

@@ -90,7 +90,7 @@ def run(cfg) -> RunResult:
             cfg.batch_problems,
         )
         rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
-        last = rounds[-1] if rounds[-1]["round"] != "final" else rounds[-2]
+        last = next(r for r in reversed(rounds) if r["round"] != "final")  # not the final evaluation
         sample_summary = json.loads(
             (run_dir / f"round-{last['round']}" / "sample" / "summary.json").read_text()
         )

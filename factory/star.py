@@ -30,7 +30,7 @@ from pathlib import Path
 
 from factory.generators import Generator, SamplingSettings
 from factory.loop import sample_verify_keep
-from factory.store import write_json_atomic, write_jsonl_atomic
+from factory.store import read_jsonl, write_json_atomic, write_jsonl_atomic
 from factory.tasks import Problem, Task
 
 HINT = (
@@ -146,12 +146,12 @@ class StarLoop:
         generator = self.make_generator(model)
         try:
             sampled = self._sample(self.task, generator, round_dir / "sample")
-            rows = _read_jsonl(round_dir / "sample" / "train.jsonl")
+            rows = read_jsonl(round_dir / "sample" / "train.jsonl")
             rationalized, leaks = self._rationalize(generator, rows, round_dir)
             heldout = self._sample(self.heldout, generator, round_dir / "heldout") if self.heldout else None
         finally:
             generator.close()
-        accepted = [*_read_jsonl(self.run_dir / f"round-{index - 1}" / "train.jsonl"), *rows, *rationalized]
+        accepted = [*read_jsonl(self.run_dir / f"round-{index - 1}" / "train.jsonl"), *rows, *rationalized]
         selected, duplicates = select(
             accepted, self.settings.max_per_problem, self.settings.near_duplicate_ratio
         )
@@ -188,7 +188,7 @@ class StarLoop:
             rationalization_task(self.task, list(unsolved.values())), generator, round_dir / "rationalize"
         )
         kept = []
-        for row in _read_jsonl(round_dir / "rationalize" / "train.jsonl"):
+        for row in read_jsonl(round_dir / "rationalize" / "train.jsonl"):
             problem = unsolved[row["problem_id"]]
             leak = hint_leak(row["messages"][-1]["content"], problem)
             if leak:
@@ -213,7 +213,3 @@ class StarLoop:
             return self._sample(self.heldout, generator, folder)
         finally:
             generator.close()
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []

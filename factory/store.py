@@ -68,6 +68,11 @@ class AttemptLog:
         self._file.close()
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    """Rows of a JSON-lines file this project wrote; an absent file has none."""
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 def write_jsonl_atomic(path: Path, rows: Iterable[dict]) -> int:
     tmp = path.with_name(path.name + ".tmp")
     count = 0

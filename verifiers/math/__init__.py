@@ -90,14 +90,12 @@ class MathVerifier:
         last_number_fallback: bool = True,
     ):
         self.settings = MathVerifierSettings(timeout_s, memory_mb, last_number_fallback)
+        # Stamped on every verdict: computed once, the settings are frozen.
+        blob = json.dumps({"version": self.version, **asdict(self.settings)}, sort_keys=True)
+        self.settings_hash = hashlib.sha256(blob.encode()).hexdigest()[:12]
         self._pool = DeadlinePool(
             workers, timeout_s, memory_mb, preload=("verifiers.math.symbolic", "math_verify")
         )
-
-    @property
-    def settings_hash(self) -> str:
-        blob = json.dumps({"version": self.version, **asdict(self.settings)}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def submit(self, response: str, gold: str) -> Future:
         """A Future of the Verdict; already done when the fast path decides."""
