@@ -1,0 +1,61 @@
+"""`python -m sandboxes FILE.py [--backend B] [--timeout S] [--memory-mb M]`: run one program and
+print the result as JSON (status, exit code, stdout, stderr, isolation layers used)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sandboxes import Limits, SandboxUnavailable
+
+BACKENDS = ("process", "bwrap", "docker", "http")
+
+
+def open_sandbox(backend: str, limits: Limits, url: str | None = None):
+    if backend == "process":
+        from sandboxes.process import ProcessSandbox
+
+        return ProcessSandbox(workers=1, limits=limits)
+    if backend == "bwrap":
+        from sandboxes.bwrap import BwrapSandbox
+
+        return BwrapSandbox(limits=limits)
+    if backend == "docker":
+        from sandboxes.docker import DockerSandbox
+
+        return DockerSandbox(limits=limits)
+    from sandboxes.http import HttpSandbox
+
+    return HttpSandbox(url or "http://localhost:8080", limits=limits)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandboxes", description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--backend", choices=BACKENDS, default="process")
+    parser.add_argument("--timeout", type=float, default=10.0, help="wall-clock seconds")
+    parser.add_argument("--memory-mb", type=int, default=1024)
+    parser.add_argument("--url", help="the service for --backend http")
+    args = parser.parse_args(argv)
+    if not args.file.is_file():
+        parser.error(f"{args.file}: no such file")
+    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+    try:
+        sandbox = open_sandbox(args.backend, limits, args.url)
+    except SandboxUnavailable as exc:
+        print(f"error: {args.backend} sandbox unavailable: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = sandbox.run(
+            args.file.read_text(encoding="utf-8"), limits, sys.stdin.read() if not sys.stdin.isatty() else ""
+        )
+    finally:
+        sandbox.close()
+    print(json.dumps(result.to_dict(), indent=2))
+    return 0 if result.status == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""The pre-forked worker of `ProcessSandbox` (run as a script; standard library only).
+
+It starts once per slot, as root when the caller is root, with an interpreter the slot's uid can
+read, and then serves jobs read from stdin (length-prefixed JSON) until stdin closes. Each job:
+
+1. a fresh job folder (mode 700, owned by the slot's uid) holding `main.py`;
+2. `fork()`; the child starts a new session (so the job is one process group), points fd 0/1/2 at
+   the job's stdin file and two pipes, closes every other descriptor, sets rlimits, drops to the
+   slot's uid, confines itself with Landlock and seccomp, scrubs the environment, reports the layers
+   it really got on a setup pipe, and executes `main.py` as `__main__` in this warm interpreter;
+3. the worker (a child subreaper, so orphans come back to it) reads both pipes with an output cap,
+   waits for the job's *exit* (a pidfd, not pipe EOF: a grandchild holding the pipe does not stall
+   it), then kills the job's process group and sweeps every process of the slot's uid (SIGSTOP all,
+   then SIGKILL all, until none is left), reaps, drains and deletes the folder;
+4. the result goes back on stdout as length-prefixed JSON.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+
+import _landlock
+import _seccomp
+
+_PR_SET_CHILD_SUBREAPER, _PR_SET_NO_NEW_PRIVS = 36, 38
+MEMORY_EXIT = 3  # the child's exit code after an uncaught MemoryError (see _run_job)
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def main() -> None:
+    uid, base = int(sys.argv[1]), sys.argv[2]
+    _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    layers = _available_layers(uid)
+    if layers["uid"] == "on":
+        _sweep_uid(uid)  # leftovers of a worker that died holding this uid
+    read_only = _readable_paths()
+    counter = 0
+    _send({"ready": True, "layers": layers, "python": sys.executable, "version": sys.version.split()[0]})
+    while (request := _receive()) is not None:
+        counter += 1
+        folder = os.path.join(base, f"job-{counter}")
+        try:
+            result = _serve(request, folder, uid, layers, read_only)
+        except Exception as exc:  # the worker's own failure: reported, never the program's fault
+            result = {"status": "sandbox_error", "reason": f"{type(exc).__name__}: {exc}"}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        _send(result)
+
+
+def _available_layers(uid: int) -> dict[str, str]:
+    """Each layer -> "on" or why it is off on this machine."""
+    abi = _landlock.abi_version()
+    return {
+        "session": "on",
+        "rlimits": "on",
+        "uid": "on" if os.geteuid() == 0 and uid >= 0 else "off: not running as root",
+        "seccomp": "on" if _seccomp.supported() else "off: no syscall table for this architecture",
+        "landlock": f"on: ABI {abi}" if abi else "off: the kernel has no Landlock",
+        "clean_env": "on",
+        "output_cap": "on",
+    }
+
+
+def _readable_paths() -> list[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = [p for p in sys.path if p and os.path.abspath(p) != here]
+    return [*paths, "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo", "/dev/urandom"]
+
+
+def _serve(request: dict, folder: str, uid: int, layers: dict, read_only: list[str]) -> dict:
+    os.mkdir(folder, 0o700)
+    program_path = os.path.join(folder, "main.py")
+    with open(program_path, "w", encoding="utf-8") as program:
+        program.write(request["program"])
+    stdin_path = os.path.join(folder, ".stdin")
+    with open(stdin_path, "w", encoding="utf-8") as stdin:
+        stdin.write(request.get("stdin", ""))
+    if layers["uid"] == "on":
+        for path in (folder, program_path, stdin_path):
+            os.chown(path, uid, uid)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    setup_r, setup_w = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the job; never returns
+        _child(request, folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w)
+    for fd in (out_w, err_w, setup_w):
+        os.close(fd)
+    with os.fdopen(setup_r, "rb") as setup:
+        report = setup.read()
+    result = _supervise(pid, out_r, err_r, request["limits"], started, uid if layers["uid"] == "on" else -1)
+    try:
+        setup_report = json.loads(report)
+    except ValueError:
+        setup_report = {"error": "the job died before its sandbox was set up"}
+    if "error" in setup_report:
+        return {**result, "status": "sandbox_error", "reason": setup_report["error"], "layers": []}
+    return {**result, "layers": setup_report["layers"]}
+
+
+def _supervise(pid: int, out_r: int, err_r: int, limits: dict, started: float, uid: int) -> dict:
+    deadline = started + limits["timeout_s"]
+    pidfd = os.pidfd_open(pid)
+    streams = {out_r: bytearray(), err_r: bytearray()}
+    status, reason = None, ""
+    poller = select.poll()
+    for fd in (pidfd, out_r, err_r):
+        os.set_blocking(fd, False)
+        poller.register(fd, select.POLLIN)
+    open_fds = {out_r, err_r}
+    exited = False
+    while not exited:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            status, reason = "timeout", f"ran past {limits['timeout_s']} s"
+            break
+        for fd, _ in poller.poll(remaining * 1000):
+            if fd == pidfd:
+                exited = True
+            else:
+                _read_into(fd, streams, poller, open_fds)
+        if sum(map(len, streams.values())) > limits["output_bytes"]:
+            status, reason = "output_limit", f"more than {limits['output_bytes']} bytes of output"
+            break
+    _end_job(pid, uid)  # the group and every process of the slot's uid; the job's zombie holds its pid
+    _, wait_status = os.waitpid(pid, 0)
+    os.close(pidfd)
+    _reap_orphans()
+    for fd in streams:  # every writer is dead now; a non-blocking drain cannot hang
+        while _read_into(fd, streams, poller, open_fds):
+            pass
+        os.close(fd)
+    duration = time.monotonic() - started
+    cap = limits["output_bytes"]
+    stdout, stderr = bytes(streams[out_r][:cap]), bytes(streams[err_r][: max(cap - len(streams[out_r]), 0)])
+    exit_code = os.waitstatus_to_exitcode(wait_status)
+    if status is None:
+        status = _exit_status(exit_code, stderr)
+    return {
+        "status": status,
+        "exit_code": exit_code if exit_code >= 0 and status != "timeout" else None,
+        "signal": -exit_code if exit_code < 0 else None,
+        "stdout": stdout.decode("utf-8", "replace"),
+        "stderr": stderr.decode("utf-8", "replace"),
+        "duration_s": round(duration, 4),
+        "reason": reason,
+    }
+
+
+def _read_into(fd: int, streams: dict, poller, open_fds: set) -> bool:
+    """Read what is there; False when nothing is (and at EOF, stop polling that fd)."""
+    if fd not in open_fds:
+        return False
+    try:
+        chunk = os.read(fd, 65536)
+    except BlockingIOError:
+        return False
+    if not chunk:
+        poller.unregister(fd)
+        open_fds.discard(fd)
+        return False
+    streams[fd] += chunk
+    return True
+
+
+def _exit_status(exit_code: int, stderr: bytes) -> str:
+    if exit_code == 0:
+        return "ok"
+    if exit_code == MEMORY_EXIT and b"MemoryError" in stderr[-4096:]:
+        return "memory"
+    return "error"
+
+
+def _end_job(pid: int, uid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if uid >= 0:
+        _sweep_uid(uid)
+
+
+def _sweep_uid(uid: int) -> None:
+    """SIGSTOP every process of `uid` (so none can fork), SIGKILL them, repeat until none is left."""
+    for _ in range(100):
+        pids = _pids_of(uid)
+        if not pids:
+            return
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for target in pids:
+                try:
+                    os.kill(target, sig)
+                except ProcessLookupError:
+                    pass
+        _reap_orphans()
+
+
+def _pids_of(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"Uid:"):
+                        if int(line.split()[1]) == uid and not _is_zombie(entry):
+                            found.append(int(entry))
+                        break
+        except OSError:
+            continue
+    return found
+
+
+def _is_zombie(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except OSError:
+        return True
+
+
+def _reap_orphans() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _child(request, folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w) -> None:
+    try:
+        applied = _confine(
+            request["limits"], folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w
+        )
+        os.write(setup_w, json.dumps({"layers": applied}).encode())
+        os.close(setup_w)
+    except BaseException as exc:
+        try:
+            os.write(
+                setup_w, json.dumps({"error": f"sandbox setup failed: {type(exc).__name__}: {exc}"}).encode()
+            )
+        finally:
+            os._exit(70)
+    _run_job(os.path.join(folder, "main.py"), folder)
+
+
+def _confine(limits, folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w) -> list[str]:
+    import resource
+
+    os.setsid()
+    stdin = os.open(stdin_path, os.O_RDONLY)
+    for source, target in ((stdin, 0), (out_w, 1), (err_w, 2)):
+        os.dup2(source, target)
+    os.closerange(3, setup_w)
+    os.closerange(setup_w + 1, 1 << 16)
+    os.chdir(folder)
+    memory = limits["memory_mb"] << 20
+    cpu = int(limits["timeout_s"]) + 2  # a backstop; the wall clock ends the job first
+    for limit, value in (
+        (resource.RLIMIT_AS, memory),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_FSIZE, limits["file_size_mb"] << 20),
+        (resource.RLIMIT_NOFILE, limits["open_files"]),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NPROC, limits["processes"]),
+    ):
+        resource.setrlimit(limit, (value, value))
+    applied = ["session", "rlimits"]
+    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:  # Landlock and seccomp need it
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+    if layers["uid"] == "on":
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        applied.append("uid")
+    if layers["landlock"].startswith("on"):
+        _landlock.restrict(read_only, [folder, "/dev/null"], _landlock.abi_version())
+        applied.append(layers["landlock"].replace("on: ", "landlock "))
+    if layers["seccomp"] == "on" and _seccomp.install(os.getpid()):
+        applied.append("seccomp")
+    os.environ.clear()
+    os.environ.update(
+        {"PATH": "/usr/bin:/bin", "HOME": folder, "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    )
+    applied += ["clean_env", "output_cap"]
+    return applied
+
+
+def _run_job(path: str, folder: str) -> None:
+    """Execute `main.py` as `__main__` in this interpreter; exit with its status. Never returns."""
+    import atexit
+    import io
+    import traceback
+    import types
+
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", write_through=True)
+    sys.argv = [path]
+    sys.path[:] = [folder, *(p for p in sys.path[1:])]
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    sys.modules["__main__"] = module
+    code = 0
+    try:
+        with open(path, encoding="utf-8") as source:
+            exec(compile(source.read(), path, "exec"), module.__dict__)
+    except SystemExit as exit_request:
+        code = _system_exit_code(exit_request)
+    except MemoryError:
+        traceback.print_exc()
+        code = MEMORY_EXIT
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    try:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except SystemExit as exit_request:
+        code = _system_exit_code(exit_request)
+    except BaseException:
+        code = code or 1
+    os._exit(code)
+
+
+def _system_exit_code(exit_request: SystemExit) -> int:
+    if exit_request.code is None:
+        return 0
+    if isinstance(exit_request.code, int):
+        return exit_request.code & 0xFF
+    print(exit_request.code, file=sys.stderr)
+    return 1
+
+
+def _send(message: dict) -> None:
+    data = json.dumps(message).encode()
+    view = memoryview(struct.pack("!I", len(data)) + data)
+    while view:
+        view = view[os.write(1, view) :]
+
+
+def _receive() -> dict | None:
+    header = _read_exact(4)
+    if header is None:
+        return None
+    data = _read_exact(struct.unpack("!I", header)[0])
+    return None if data is None else json.loads(data)
+
+
+def _read_exact(size: int) -> bytes | None:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(0, remaining)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The default sandbox: a warm pool of pre-forked workers, one job per forked child.
+
+Each slot is one worker process (`_jail.py`) started once with an interpreter that the slot's
+unprivileged uid can read (the project's venv interpreter may live under /root, which other uids
+cannot enter: then the system `python3` is used). The worker forks a confined child per job; see
+`_jail.py` for the layers and the supervision. Per-job cost is a fork, not an interpreter start.
+
+Slots claim their uids with an exclusive lock file (`<tmp>/starfactory-sandbox-uids/<uid>.lock`)
+held for the pool's life, so two pools side by side, in one process or two, never share a uid and
+never sweep each other's jobs.
+
+Covered: wall-clock and CPU limits, address-space cap, process count, file size and count, output
+cap, no network, no signals or ptrace outside the job, no reads outside the interpreter, the
+system libraries and the job folder, no daemon outliving its job. Not covered: CPU or disk
+bandwidth fairness between jobs, side channels, kernel exploits (use `bwrap`/`docker` layers on
+top, or a VM, for adversarial code).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import queue
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from sandboxes import Limits, Result, SandboxUnavailable
+
+_JAIL = Path(__file__).with_name("_jail.py")
+_UID_LOCKS = Path(tempfile.gettempdir()) / "starfactory-sandbox-uids"
+_STARTUP_TIMEOUT_S = 30.0
+_GRACE_S = 5.0  # beyond the job's own timeout, before the pool gives up on a silent worker
+
+
+def readable_python(candidates: tuple[str, ...] = ()) -> str:
+    """An interpreter whose files every uid can read: the current one if so, else a system one."""
+    for candidate in (*candidates, sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"):
+        real = os.path.realpath(candidate)
+        if os.path.isfile(real) and _world_readable(Path(real)):
+            return real
+    raise SandboxUnavailable(
+        f"no interpreter that an unprivileged uid can read (tried {sys.executable}, /usr/bin/python3); "
+        "pass python=PATH"
+    )
+
+
+def _world_readable(path: Path) -> bool:
+    for folder in path.parents:
+        if not os.stat(folder).st_mode & 0o001:  # others may not enter
+            return False
+    return bool(os.stat(path).st_mode & 0o005 == 0o005)
+
+
+class _Slot:
+    def __init__(self, python: str, uid: int, lock, base: Path):
+        self.uid, self.lock, self.base = uid, lock, base
+        base.mkdir(mode=0o711)
+        self.process = subprocess.Popen(
+            [python, "-E", "-s", str(_JAIL), str(uid), str(base)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
+        hello = self.receive(_STARTUP_TIMEOUT_S)
+        if not hello or not hello.get("ready"):
+            self.close()
+            raise SandboxUnavailable(f"sandbox worker did not start with {python}")
+        self.layers: dict[str, str] = hello["layers"]
+
+    def send(self, message: dict) -> None:
+        data = json.dumps(message).encode()
+        self.process.stdin.write(struct.pack("!I", len(data)) + data)
+        self.process.stdin.flush()
+
+    def receive(self, timeout_s: float) -> dict | None:
+        stdout = self.process.stdout
+        ready = _wait_readable(stdout.fileno(), timeout_s)
+        header = stdout.read(4) if ready else b""
+        if len(header) < 4:
+            return None
+        return json.loads(stdout.read(struct.unpack("!I", header)[0]))
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            stream.close()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _wait_readable(fd: int, timeout_s: float) -> bool:
+    import select
+
+    readable, _, _ = select.select([fd], [], [], timeout_s)
+    return bool(readable)
+
+
+class ProcessSandbox:
+    name = "process"
+
+    def __init__(
+        self,
+        workers: int = 2,
+        limits: Limits | None = None,
+        python: str | None = None,
+        uid_base: int = 61000,
+        uid_count: int = 1000,
+    ):
+        self.limits = limits or Limits()
+        self._python = readable_python((python,) if python else ())
+        self._root = Path(tempfile.mkdtemp(prefix="starfactory-sandbox-"))
+        os.chmod(self._root, 0o711)  # slot uids must reach their job folders
+        self._idle: queue.Queue[_Slot] = queue.Queue()
+        self._all: list[_Slot] = []
+        self._lock = threading.Lock()
+        self._uids = (uid_base, uid_count)
+        self._started = 0
+        try:
+            for _ in range(workers):
+                self._idle.put(self._start_slot())
+        except BaseException:
+            self.close()
+            raise
+        self.missing = {k: v for k, v in self._all[0].layers.items() if not v.startswith("on")}
+        self.layers = tuple(k for k, v in self._all[0].layers.items() if v.startswith("on"))
+
+    def run(self, program: str, limits: Limits | None = None, stdin: str = "") -> Result:
+        limits = limits or self.limits
+        slot = self._idle.get()
+        started = time.monotonic()
+        try:
+            slot.send({"program": program, "stdin": stdin, "limits": asdict(limits)})
+            reply = slot.receive(limits.timeout_s + _GRACE_S)
+        except (BrokenPipeError, OSError, ValueError) as exc:
+            reply, why = None, f"{type(exc).__name__}: {exc}"
+        else:
+            why = "the sandbox worker stopped answering"
+        if reply is None:
+            slot = self._replace(slot)
+            self._idle.put(slot)
+            return Result("sandbox_error", duration_s=time.monotonic() - started, reason=why)
+        self._idle.put(slot)
+        return Result(
+            status=reply["status"],
+            exit_code=reply.get("exit_code"),
+            stdout=reply.get("stdout", ""),
+            stderr=reply.get("stderr", ""),
+            duration_s=reply.get("duration_s", time.monotonic() - started),
+            layers=tuple(reply.get("layers", ())),
+            reason=reply.get("reason", ""),
+            signal=reply.get("signal"),
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            slots, self._all = self._all, []
+        for slot in slots:
+            slot.close()
+            _release_uid(slot.lock)
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> ProcessSandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start_slot(self) -> _Slot:
+        uid, lock = _claim_uid(*self._uids) if os.geteuid() == 0 else (-1, None)
+        try:
+            self._started += 1
+            slot = _Slot(self._python, uid, lock, self._root / f"slot-{self._started}")
+        except BaseException:
+            _release_uid(lock)
+            raise
+        with self._lock:
+            self._all.append(slot)
+        return slot
+
+    def _replace(self, slot: _Slot) -> _Slot:
+        """A worker that failed is killed (its uid swept by the next worker) and started afresh."""
+        with self._lock:
+            self._all.remove(slot)
+        slot.close()
+        _release_uid(slot.lock)
+        return self._start_slot()
+
+
+def _claim_uid(base: int, count: int):
+    _UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for uid in range(base, base + count):
+        handle = open(_UID_LOCKS / f"{uid}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return uid, handle
+    raise SandboxUnavailable(f"all sandbox uids {base}..{base + count - 1} are in use")
+
+
+def _release_uid(lock) -> None:
+    if lock is not None:
+        lock.close()
