@@ -18,7 +18,8 @@ STATUSES: tuple[Status, ...] = ("correct", "incorrect", "unverifiable")
 class Verdict:
     status: Status
     reason: str  # a short code: numeric_equal, no_answer, timeout, gold_unparseable, ...
-    extracted: str | None = None  # the answer the verifier read from the response, if any
+    extracted: str | None = None  # the answer (or code) the verifier read from the response, if any
+    mode: str | None = None  # how it was decided, where a verifier has several ways (code: values / program)
 
     @property
     def correct(self) -> bool:

@@ -1,0 +1,158 @@
+"""Code verifier: run a model's program against a problem's tests in a sandbox; values out, compare
+outside.
+
+A problem's gold is a `CodeGold` (serialized as JSON in `Problem.answer`): `setup` (code that runs
+before the response, e.g. HumanEval's prompt with its imports and helpers), `tests` (a test
+program) and `entry_point` (the function HumanEval's `check(candidate)` receives).
+
+Steps for one response:
+1. extract the code: the last fenced block that defines the entry point (else the last fenced
+   block, else the whole response if it parses). None: `incorrect: no_code`; unparsable:
+   `incorrect: syntax_error`. A body-only completion (no `def entry_point`) continues `setup`.
+2. split the tests (`split.py`); when every assert splits, `values` mode, else `program` mode
+   (`harness.py` describes both and the spoofs each closes). The verdict's `mode` says which.
+3. run in the sandbox; the trusted side judges the records.
+
+Verdicts: `correct: passed`; `incorrect:` wrong_answer, exception, load_error, timeout, memory,
+output_limit, tests_not_run, malformed_output, no_code, syntax_error; `unverifiable:`
+sandbox_error (the sandbox failed, not the program), no_tests (the gold has nothing to run).
+
+Not covered: tests that need files, network or stdin fixtures; languages other than Python.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+from sandboxes import Limits
+from verifiers import Verdict
+from verifiers.code.harness import (
+    judge_program,
+    judge_values,
+    new_marker,
+    records,
+    values_program,
+    whole_program,
+)
+from verifiers.code.split import split_tests
+
+__version__ = "0.1.0"
+
+_FENCE_RE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+_SANDBOX_FAILURES = {"timeout": "timeout", "memory": "memory", "output_limit": "output_limit"}
+
+
+@dataclass(frozen=True)
+class CodeGold:
+    tests: str
+    setup: str = ""
+    entry_point: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> CodeGold:
+        return cls(**json.loads(text))
+
+
+def extract_code(response: str, entry_point: str | None = None, setup: str = "") -> str | None:
+    """The code in a response: a fenced block, or the response itself if it parses (alone, or as
+    the continuation of `setup`, the way HumanEval completions are written)."""
+    blocks = [block for block in _FENCE_RE.findall(response) if block.strip()]
+    if blocks:
+        defining = [
+            b for b in blocks if entry_point and re.search(rf"def\s+{re.escape(entry_point)}\s*\(", b)
+        ]
+        return (defining or blocks)[-1]
+    if not response.strip():
+        return None
+    for module in (response, setup + response):
+        try:
+            ast.parse(module)
+        except SyntaxError:
+            continue
+        return response
+    return None
+
+
+def candidate_source(code: str, gold: CodeGold) -> str:
+    """The module the candidate runs as: setup, then the code (a body-only completion continues setup)."""
+    defines_entry = gold.entry_point is None or re.search(rf"def\s+{re.escape(gold.entry_point)}\s*\(", code)
+    if not gold.setup:
+        return code
+    return gold.setup + ("\n\n" if defines_entry else "") + code
+
+
+@dataclass(frozen=True)
+class CodeVerifierSettings:
+    timeout_s: float = 10.0
+    memory_mb: int = 1024
+    values_mode: bool = True  # False: every problem runs its test program as a whole
+
+
+class CodeVerifier:
+    name = "code"
+    version = __version__
+
+    def __init__(
+        self,
+        sandbox,
+        timeout_s: float = 10.0,
+        memory_mb: int = 1024,
+        workers: int = 2,
+        values_mode: bool = True,
+    ):
+        self.sandbox = sandbox
+        self.settings = CodeVerifierSettings(timeout_s, memory_mb, values_mode)
+        self.limits = Limits(timeout_s=timeout_s, memory_mb=memory_mb)
+        blob = json.dumps(
+            {"version": self.version, "sandbox": sandbox.name, **asdict(self.settings)}, sort_keys=True
+        )
+        self.settings_hash = hashlib.sha256(blob.encode()).hexdigest()[:12]
+        self._threads = ThreadPoolExecutor(workers, thread_name_prefix="code-verifier")
+
+    def submit(self, response: str, gold: str) -> Future:
+        return self._threads.submit(self.verify, response, gold)
+
+    def verify(self, response: str, gold: str) -> Verdict:
+        problem = CodeGold.from_json(gold)
+        code = extract_code(response, problem.entry_point, problem.setup)
+        if code is None:
+            return Verdict("incorrect", "no_code")
+        source = candidate_source(code, problem)
+        try:
+            ast.parse(source)
+        except SyntaxError:
+            return Verdict("incorrect", "syntax_error", code)
+        split = split_tests(problem.tests) if self.settings.values_mode else None
+        marker = new_marker()
+        if split is not None:
+            program, mode = values_program(source, split, problem.entry_point, marker), "values"
+        elif "assert" not in problem.tests:
+            return Verdict("unverifiable", "no_tests", code)
+        else:
+            program, mode = whole_program(source, _runnable_tests(problem), marker), "program"
+        result = self.sandbox.run(program, self.limits)
+        if result.status == "sandbox_error":
+            return Verdict("unverifiable", "sandbox_error", code, mode=mode)
+        if result.status in _SANDBOX_FAILURES:
+            return Verdict("incorrect", _SANDBOX_FAILURES[result.status], code, mode=mode)
+        found = records(result.stdout, marker)
+        outcome = judge_values(found, split.checks) if split is not None else judge_program(found)
+        return Verdict("correct" if outcome.passed else "incorrect", outcome.reason, code, mode=mode)
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True)
+        self.sandbox.close()
+
+
+def _runnable_tests(problem: CodeGold) -> str:
+    if problem.entry_point and "def check(" in problem.tests:
+        return f"{problem.tests}\n\ncheck({problem.entry_point})\n"
+    return problem.tests

