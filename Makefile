@@ -33,6 +33,10 @@ install: $(VENV)/.installed ## create .venv and install the project (CPU torch, 
 math-run: $(VENV)/.installed ## run the default math job end to end (extra Hydra overrides: ARGS="...")
 	$(PY) -m factory $(ARGS)
 
+.PHONY: code-run
+code-run: $(VENV)/.installed ## run the default code job (embedded MBPP slice, sandboxed tests; ARGS="...")
+	$(PY) -m factory task=mbpp verifier=code $(ARGS)
+
 .PHONY: test
 test: $(VENV)/.installed-test ## run the whole test suite (real models included; CPU only)
 	$(PY) -m pytest $(ARGS)

@@ -9,9 +9,10 @@ from factory.report import render_summary
 from factory.store import AttemptLogError
 from factory.sweep import is_sweep_parent, run_job_in_subprocess
 from factory.tasks import ProblemFileError
+from sandboxes import SandboxUnavailable
 
-# Errors in what the user gave us: one plain line, no traceback from deep inside a library.
-USER_ERRORS = (ProblemFileError, ModelNotFoundError, AttemptLogError)
+# Errors in what the user gave us (or a backend this machine lacks): one plain line, no traceback.
+USER_ERRORS = (ProblemFileError, ModelNotFoundError, AttemptLogError, SandboxUnavailable)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -29,6 +29,7 @@ from factory.metrics import mean_pass_at_k
 from factory.models import ModelNotFoundError
 from factory.store import AttemptLog, attempt_id, write_json_atomic, write_jsonl_atomic
 from factory.tasks import Problem, ProblemFileError, Task
+from sandboxes import SandboxUnavailable
 from verifiers import STATUSES
 
 
@@ -126,7 +127,7 @@ def _instantiate(node, **overrides):
     try:
         return instantiate(node, **overrides)
     except InstantiationException as exc:
-        if isinstance(exc.__cause__, ProblemFileError | ModelNotFoundError):
+        if isinstance(exc.__cause__, ProblemFileError | ModelNotFoundError | SandboxUnavailable):
             raise exc.__cause__ from None
         raise
 
@@ -225,6 +226,7 @@ def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
                     "verdict": verdict.status,
                     "reason": verdict.reason,
                     "extracted": verdict.extracted,
+                    "mode": verdict.mode,
                     "gold": todo.problem.answer,
                     "task": ctx.task.name,
                     "prompt_hash": ctx.task.prompt_hash,

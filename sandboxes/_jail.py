@@ -132,9 +132,11 @@ def _supervise(pid: int, out_r: int, err_r: int, limits: dict, started: float, u
         if sum(map(len, streams.values())) > limits["output_bytes"]:
             status, reason = "output_limit", f"more than {limits['output_bytes']} bytes of output"
             break
-    _end_job(pid, uid)  # the group and every process of the slot's uid; the job's zombie holds its pid
+    _kill_group(pid)  # before the reap: until then the job's zombie holds its pid (and group id)
     _, wait_status = os.waitpid(pid, 0)
     os.close(pidfd)
+    if uid >= 0:
+        _sweep_uid(uid)  # whatever left the group
     _reap_orphans()
     for fd in streams:  # every writer is dead now; a non-blocking drain cannot hang
         while _read_into(fd, streams, poller, open_fds):
@@ -181,13 +183,11 @@ def _exit_status(exit_code: int, stderr: bytes) -> str:
     return "error"
 
 
-def _end_job(pid: int, uid: int) -> None:
+def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    if uid >= 0:
-        _sweep_uid(uid)
 
 
 def _sweep_uid(uid: int) -> None:
