@@ -11,8 +11,12 @@ sets, frozensets, dicts of them, read through the builtin base type's own method
 cannot lie about its contents; `re.Match` as "a match"; anything else `["?", type name]`), or the
 exception it raised. The trusted side rebuilds the values and compares them itself.
 
-`program` mode (fallback): the test program runs as a whole, with the pristine builtins, after the
-candidate; the harness writes `<marker> [\"passed\"]` only if it returned normally.
+`program` mode (fallback): the test program runs as a whole, after the candidate, with the pristine
+builtins; every function the candidate defined is wrapped so that what it returns reaches the
+tests as plain builtins (an instance of a class written in Python is refused: its `__eq__` could
+claim anything), and the functions and classes of the modules the tests import (plus unittest and
+math) are fingerprinted before the candidate loads and compared after the tests. The harness
+writes `<marker> ["passed"]` only if the tests returned normally and nothing was patched.
 
 Records are framed by a per-run random marker. Spoofs this closes: exiting before or during the
 tests (`sys.exit`, `os._exit`, atexit: records missing), an `__eq__` that is always true (the
@@ -24,6 +28,7 @@ candidate would close that.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import secrets
@@ -35,7 +40,7 @@ _PRELUDE = r"""
 import builtins as _b, json as _json, os as _os, sys as _sys
 _MARKER = {marker!r}
 import re as _re
-_write, _type, _len, _list, _issubclass = _os.write, type, len, list, issubclass
+_write, _type, _len, _list, _issubclass, _isinstance = _os.write, type, len, list, issubclass, isinstance
 _dumps, _BaseException, _exit = _json.dumps, BaseException, _os._exit
 _Match = _type(_re.match("", ""))
 _PRISTINE = dict(_b.__dict__)
@@ -80,6 +85,7 @@ _ENCODERS = {{
 }}
 
 
+{before}
 _solution = {{"__name__": "solution", "__builtins__": _b}}
 try:
     exec(compile({source!r}, "solution.py", "exec"), _solution)
@@ -106,8 +112,76 @@ _sys.stdout.flush()
 _exit(0)
 """
 
+_WATCH = r"""
+import importlib as _importlib
+_id, _vars, _getattr, _FunctionType = id, vars, getattr, _type(_emit)
+_WATCHED = []
+for _name in {modules!r}:
+    try:
+        _WATCHED.append(_importlib.import_module(_name))
+    except _BaseException:
+        pass
+
+
+def _fingerprint():
+    # Identity of every function and class the tests' modules define, with their code objects:
+    # patching `unittest.TestCase.assertEqual` or `math.isclose` changes it.
+    marks = []
+    for module in _WATCHED:
+        for name, value in _list(dict.items(_vars(module))):
+            if _isinstance(value, type):
+                marks += [(name, key, _id(item), _id(_getattr(item, "__code__", None)))
+                          for key, item in _list(_vars(value).items())]
+            elif callable(value):
+                marks.append((name, _id(value), _id(_getattr(value, "__code__", None))))
+    return marks
+
+
+_BEFORE = _fingerprint()
+"""
+
 _PROGRAM = r"""
+_HEAPTYPE, _flags = 1 << 9, type.__dict__["__flags__"].__get__
+
+
+def _rebuild(value, depth=0):
+    # What a test receives from the candidate: plain builtins (a subclass's own __eq__ is gone);
+    # an instance of a class written in Python (whose __eq__ could claim anything) is refused.
+    kind = _type(value)
+    if kind is bool or value is None or kind is _Match or depth > 64:
+        return value
+    for base, rebuild in _REBUILDERS:
+        if _issubclass(kind, base):
+            return rebuild(value, depth + 1)
+    if _flags(kind) & _HEAPTYPE:
+        raise TypeError("the solution returned a " + kind.__qualname__ + ", a class written in Python")
+    return value
+
+
+_REBUILDERS = (
+    (int, lambda v, d: int.__mul__(v, 1)), (float, lambda v, d: float.__mul__(v, 1.0)),
+    (str, lambda v, d: str.__str__(v)), (bytes, lambda v, d: bytes.__getitem__(v, slice(None))),
+    (complex, lambda v, d: complex(float.__mul__(complex.__getattribute__(v, "real"), 1.0),
+                                   float.__mul__(complex.__getattribute__(v, "imag"), 1.0))),
+    (dict, lambda v, d: {{_rebuild(k, d): _rebuild(x, d) for k, x in _list(dict.items(v))}}),
+    (list, lambda v, d: [_rebuild(x, d) for x in _list(list.__iter__(v))]),
+    (tuple, lambda v, d: tuple(_rebuild(x, d) for x in _list(tuple.__iter__(v)))),
+    (frozenset, lambda v, d: frozenset(_rebuild(x, d) for x in _list(frozenset.__iter__(v)))),
+    (set, lambda v, d: {{_rebuild(x, d) for x in _list(set.__iter__(v))}}),
+)
+
+
+def _guard(function):
+    def guarded(*args, **kwargs):
+        return _rebuild(function(*args, **kwargs))
+
+    return guarded
+
+
 _scope = dict(_solution)
+for _name, _value in _list(dict.items(_solution)):
+    if _type(_value) is _FunctionType:
+        _scope[_name] = _guard(_value)
 _scope["__builtins__"] = _PRISTINE
 _scope["__name__"] = "__main__"
 try:
@@ -115,7 +189,10 @@ try:
 except _BaseException as _error:
     _emit(["failed", _type(_error).__name__, str(_error)[:300]])
 else:
-    _emit(["passed"])
+    if _fingerprint() != _BEFORE:
+        _emit(["failed", "Tampered", "the solution patched a module the tests use"])
+    else:
+        _emit(["passed"])
 _sys.stdout.flush()
 _exit(0)
 """
@@ -135,13 +212,28 @@ def values_program(source: str, split: SplitTests, entry_point: str | None, mark
         else ""
     )
     actuals = [check.actual for check in split.checks]
-    return _PRELUDE.format(marker=marker, source=source) + _VALUES.format(
+    return _PRELUDE.format(marker=marker, source=source, before="") + _VALUES.format(
         imports="\n".join(split.imports), bind=bind, actuals=actuals
     )
 
 
 def whole_program(source: str, tests: str, marker: str) -> str:
-    return _PRELUDE.format(marker=marker, source=source) + _PROGRAM.format(tests=tests)
+    watch = _WATCH.format(modules=sorted(_imported_modules(tests) | {"unittest", "math"}))
+    return _PRELUDE.format(marker=marker, source=source, before=watch) + _PROGRAM.format(tests=tests)
+
+
+def _imported_modules(tests: str) -> set[str]:
+    try:
+        tree = ast.parse(tests)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
 
 
 def records(stdout: str, marker: str) -> list[list]:
