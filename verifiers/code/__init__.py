@@ -22,7 +22,6 @@ Not covered: tests that need files, network or stdin fixtures; languages other t
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import re
@@ -39,7 +38,7 @@ from verifiers.code.harness import (
     values_program,
     whole_program,
 )
-from verifiers.code.split import split_tests
+from verifiers.code.split import parse_quietly, split_tests
 
 __version__ = "0.1.0"
 
@@ -73,11 +72,8 @@ def extract_code(response: str, entry_point: str | None = None, setup: str = "")
     if not response.strip():
         return None
     for module in (response, setup + response):
-        try:
-            ast.parse(module)
-        except SyntaxError:
-            continue
-        return response
+        if parse_quietly(module) is not None:
+            return response
     return None
 
 
@@ -126,9 +122,7 @@ class CodeVerifier:
         if code is None:
             return Verdict("incorrect", "no_code")
         source = candidate_source(code, problem)
-        try:
-            ast.parse(source)
-        except SyntaxError:
+        if parse_quietly(source) is None:
             return Verdict("incorrect", "syntax_error", code)
         split = split_tests(problem.tests) if self.settings.values_mode else None
         marker = new_marker()

@@ -34,7 +34,7 @@ import math
 import secrets
 from dataclasses import dataclass
 
-from verifiers.code.split import Check, SplitTests
+from verifiers.code.split import Check, SplitTests, parse_quietly
 
 _PRELUDE = r"""
 import builtins as _b, json as _json, os as _os, sys as _sys
@@ -223,9 +223,8 @@ def whole_program(source: str, tests: str, marker: str) -> str:
 
 
 def _imported_modules(tests: str) -> set[str]:
-    try:
-        tree = ast.parse(tests)
-    except SyntaxError:
+    tree = parse_quietly(tests)
+    if tree is None:
         return set()
     names = set()
     for node in ast.walk(tree):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,9 +58,8 @@ class SplitTests:
 
 def split_tests(test_source: str, candidate_name: str = "candidate") -> SplitTests | None:
     """The checks of a test program, or None when it must run as a whole."""
-    try:
-        module = ast.parse(test_source)
-    except SyntaxError:
+    module = parse_quietly(test_source)
+    if module is None:
         return None
     imports: list[str] = []
     checks: list[Check] = []
@@ -72,6 +72,16 @@ def split_tests(test_source: str, candidate_name: str = "candidate") -> SplitTes
         elif not _module_statement(statement, imports, checks):
             return None
     return SplitTests(tuple(imports), tuple(checks)) if checks else None
+
+
+def parse_quietly(source: str) -> ast.Module | None:
+    """The module's tree, or None if it does not parse; no warnings about its invalid escapes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError):
+            return None
 
 
 def _check_body(function: ast.FunctionDef, candidate_name: str, imports: list[str]) -> list[Check] | None:
