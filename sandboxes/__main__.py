@@ -1,5 +1,5 @@
-"""`python -m sandboxes FILE.py [--backend B] [--timeout S] [--memory-mb M]`: run one program and
-print the result as JSON (status, exit code, stdout, stderr, isolation layers used)."""
+"""`python -m sandboxes FILE.py [--backend B] [--timeout S] [--memory-mb M] [--stdin F]`: run one
+program and print the result as JSON (status, exit code, stdout, stderr, isolation layers used)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from sandboxes import Limits, SandboxUnavailable
 BACKENDS = ("process", "bwrap", "docker", "http")
 
 
-def open_sandbox(backend: str, limits: Limits, url: str | None = None):
+def open_sandbox(backend: str, limits: Limits, url: str | None = None, workers: int = 1):
     if backend == "process":
         from sandboxes.process import ProcessSandbox
 
-        return ProcessSandbox(workers=1, limits=limits)
+        return ProcessSandbox(workers=workers, limits=limits)
     if backend == "bwrap":
         from sandboxes.bwrap import BwrapSandbox
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="wall-clock seconds")
     parser.add_argument("--memory-mb", type=int, default=1024)
     parser.add_argument("--url", help="the service for --backend http")
+    parser.add_argument("--stdin", type=Path, help="a file whose text the program reads on stdin")
     args = parser.parse_args(argv)
     if not args.file.is_file():
         parser.error(f"{args.file}: no such file")
@@ -48,9 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.backend} sandbox unavailable: {exc}", file=sys.stderr)
         return 2
     try:
-        result = sandbox.run(
-            args.file.read_text(encoding="utf-8"), limits, sys.stdin.read() if not sys.stdin.isatty() else ""
-        )
+        stdin = args.stdin.read_text(encoding="utf-8") if args.stdin else ""
+        result = sandbox.run(args.file.read_text(encoding="utf-8"), limits, stdin)
     finally:
         sandbox.close()
     print(json.dumps(result.to_dict(), indent=2))

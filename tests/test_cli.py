@@ -80,3 +80,22 @@ def test_a_2x2_sweep_runs_each_job_in_its_own_process_and_ranks_them(tmp_path):
     groups = {OmegaConf.load(path).wandb.group for path in tmp_path.glob("*/.hydra/config.yaml")}
     assert groups == {tmp_path.name}, "the jobs of one sweep share one W&B group"
     assert f"sweep summary: {tmp_path / 'sweep_summary.json'}" in result.stdout
+
+
+def test_code_run_through_hydra_and_the_real_sandbox(tmp_path):
+    right = (
+        "```python\ndef first_repeated_char(s):\n    seen = set()\n    for c in s:\n        if c in seen:\n"
+    )
+    right += "            return c\n        seen.add(c)\n    return None\n```"
+    result = factory_cli(
+        "task=mbpp", "verifier=code", "generator=fake", f"generator.text='{right}'",
+        "task.limit=2", "sampling.n=2", f"hydra.run.dir={tmp_path}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["solved"], summary["problems"]) == (1, 2)  # the code solves MBPP 602 only
+    attempts = [json.loads(line) for line in (tmp_path / "round-0/sample/attempts.jsonl").open()]
+    assert {(a["problem_id"], a["verdict"], a["mode"]) for a in attempts} == {
+        ("602", "correct", "values"),
+        ("603", "incorrect", "values"),
+    }

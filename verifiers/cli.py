@@ -1,0 +1,71 @@
+"""What the verifier command lines share: rows in, verdicts out in input order, with a progress bar.
+
+Rows are submitted ahead of the writer (a window of `8 x workers`), written as soon as the oldest is
+decided, and flushed one by one; a bad row stops reading with its place named, and every row read
+before it is still written.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from pathlib import Path
+
+from tqdm import tqdm
+
+from factory.tasks import ProblemFileError
+
+
+def verify_rows(
+    rows: Iterable[dict],
+    submit: Callable[[dict], Future],
+    output: Path,
+    stamp: dict,
+    window_size: int,
+    total: int | None = None,
+) -> int:
+    """Write each row plus its verdict to `output`; the exit status for the command line."""
+    counts: collections.Counter = collections.Counter()
+    error: ProblemFileError | None = None
+    window: deque = deque()
+    with open(output, "w", encoding="utf-8") as out, tqdm(total=total, desc="verified", unit="row") as bar:
+
+        def write_oldest() -> None:
+            row, future = window.popleft()
+            verdict = future.result()
+            row.update(verdict=verdict.status, reason=verdict.reason, extracted=verdict.extracted)
+            if verdict.mode is not None:
+                row["mode"] = verdict.mode
+            out.write(json.dumps({**row, **stamp}, ensure_ascii=False) + "\n")
+            out.flush()
+            counts[verdict.status] += 1
+            bar.update(1)
+
+        try:
+            for row in rows:
+                window.append((row, submit(row)))
+                while window and (window[0][1].done() or len(window) > window_size):
+                    write_oldest()
+        except ProblemFileError as exc:
+            error = exc
+        while window:  # rows read before a bad one are still written
+            write_oldest()
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    done = sum(counts.values())
+    print(f"{done} rows: " + ", ".join(f"{counts[s]} {s}" for s in ("correct", "incorrect", "unverifiable")))
+    print(f"output: {output}")
+    return 0
+
+
+def count_rows(path: Path) -> int | None:
+    """Rows in a jsonl file (for the progress bar's total); None for other formats."""
+    if path.suffix != ".jsonl":
+        return None
+    with open(path, encoding="utf-8") as lines:
+        return sum(1 for line in lines if line.strip())

@@ -1,0 +1,76 @@
+"""Verify existing programs: `python -m verifiers.code IN.jsonl -o OUT.jsonl [--backend B] [--workers N]`.
+
+IN rows are HumanEval rows (`task_id`, `prompt`, `test`, `entry_point`) or MBPP rows (full:
+`text`, `test_setup_code`, `test_list`; sanitized: `prompt`, `test_imports`, `test_list`), as in
+their original files, plus `response` (the model's text: a fenced block, a whole program, or a
+HumanEval body completion). IN may be .jsonl, .json or .parquet. Output rows are the input rows
+plus `verdict`, `reason`, `mode` (values / program), `extracted` (the code run), `verifier` and
+`verifier_settings`, in input order, written as they are decided. A bad row stops the run with its
+line and field named; rows before it are already written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from factory.tasks import ProblemFileError, humaneval_gold, mbpp_gold
+from factory.tasks import read_rows as rows_with_lines
+from sandboxes import Limits, SandboxUnavailable
+from sandboxes.__main__ import BACKENDS, open_sandbox
+from verifiers.cli import count_rows, verify_rows
+from verifiers.code import CodeVerifier
+
+
+def read_rows(path: Path):
+    """(row, gold JSON) pairs; the format is told by the fields each row has."""
+    for where, row in rows_with_lines(str(path)):
+        if not isinstance(row.get("response"), str):
+            raise ProblemFileError(f"{where}: missing or non-text field 'response'")
+        if "entry_point" in row:
+            gold = humaneval_gold(row, where)
+        elif "test_list" in row:
+            gold = mbpp_gold(row, where)[0]
+        else:
+            raise ProblemFileError(
+                f"{where}: neither a HumanEval row (field 'entry_point') nor an MBPP row (field 'test_list')"
+            )
+        row["_gold"] = gold.to_json()
+        yield row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m verifiers.code", description=__doc__.splitlines()[0])
+    parser.add_argument("input", type=Path)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    parser.add_argument("--backend", choices=BACKENDS, default="process")
+    parser.add_argument("--workers", type=int, default=2, help="programs run at once")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per program")
+    parser.add_argument("--url", help="the service for --backend http")
+    args = parser.parse_args(argv)
+    if not args.input.is_file():
+        parser.error(f"{args.input}: no such file")
+    limits = Limits(timeout_s=args.timeout)
+    try:
+        sandbox = open_sandbox(args.backend, limits, args.url, workers=args.workers)
+    except SandboxUnavailable as exc:
+        print(f"error: {args.backend} sandbox unavailable: {exc}", file=sys.stderr)
+        return 2
+    verifier = CodeVerifier(sandbox, timeout_s=args.timeout, workers=args.workers)
+    stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
+    try:
+        return verify_rows(
+            read_rows(args.input),
+            lambda row: verifier.submit(row["response"], row.pop("_gold")),
+            args.output,
+            stamp,
+            window_size=4 * args.workers,
+            total=count_rows(args.input),
+        )
+    finally:
+        verifier.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
