@@ -216,3 +216,42 @@ def test_history_records_when_and_how_each_problem_was_first_solved(tmp_path, ve
     assert history[hard[0].id]["pass_rate_by_round"] == {"0": 0.0, "1": 0.0}
     png = plot_heldout(tmp_path, summaries)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_code_rationalization_shows_the_tests_and_strips_them(tmp_path):
+    """A code STaR round through the real sandbox: the hint is the problem's tests."""
+    from sandboxes.process import ProcessSandbox
+    from verifiers.code import CodeVerifier
+
+    task = tasks.mbpp(limit=1)  # MBPP 602, first_repeated_char; the question shows one assert
+    right = "```python\ndef first_repeated_char(s):\n    for i, c in enumerate(s):\n"
+    right += "        if c in s[:i]:\n            return c\n    return None\n```"
+    seen_hints: list[str] = []
+
+    def responder(messages, index):
+        content = messages[0]["content"]
+        if "Hint: the solution must pass these tests:" in content:
+            seen_hints.append(content)
+            return right
+        return "```python\ndef first_repeated_char(s):\n    return s[0]\n```"
+
+    verifier = CodeVerifier(ProcessSandbox(workers=1), workers=1)
+    try:
+        loop = StarLoop(
+            task, None, lambda model: FakeGenerator(responder=responder, model=model), verifier, None,
+            SamplingSettings(n=2, max_tokens=64), StarSettings(rounds=1), tmp_path,
+        )  # fmt: skip
+        summary = loop.run("base")[0]
+    finally:
+        verifier.close()
+    rows = [json.loads(line) for line in (tmp_path / "round-0" / "train.jsonl").read_text().splitlines()]
+    assert (summary["accepted_sampling"], summary["accepted_rationalization"], summary["selected_rows"]) == (
+        0,
+        2,
+        1,
+    )
+    assert all(hint.count("assert") == 3 for hint in seen_hints)  # every test, not only the one shown
+    assert (
+        rows[0]["source"] == "rationalization"
+        and rows[0]["messages"][0] == task.messages(task.problems[0])[0]
+    )
