@@ -10,8 +10,9 @@ read, and then serves jobs read from stdin (length-prefixed JSON) until stdin cl
    it really got on a setup pipe, and executes `main.py` as `__main__` in this warm interpreter;
 3. the worker (a child subreaper, so orphans come back to it) reads both pipes with an output cap,
    waits for the job's *exit* (a pidfd, not pipe EOF: a grandchild holding the pipe does not stall
-   it), then kills the job's process group and sweeps every process of the slot's uid (SIGSTOP all,
-   then SIGKILL all, until none is left), reaps, drains and deletes the folder;
+   it), then kills the job's process group, reaps, and sweeps every process of the slot's uid
+   (SIGSTOP all, then SIGKILL all, until none is left) after a timeout or an output overrun, or
+   whenever a descendant is still alive; then it drains the pipes and deletes the folder;
 4. the result goes back on stdout as length-prefixed JSON.
 """
 
@@ -41,14 +42,16 @@ def main() -> None:
     layers = _available_layers(uid)
     if layers["uid"] == "on":
         _sweep_uid(uid)  # leftovers of a worker that died holding this uid
-    read_only = _readable_paths()
+    rules = -1
+    if layers["landlock"].startswith("on"):
+        rules = _landlock.ruleset(_readable_paths(), [base, "/dev/null"], _landlock.abi_version())
     counter = 0
     _send({"ready": True, "layers": layers, "python": sys.executable, "version": sys.version.split()[0]})
     while (request := _receive()) is not None:
         counter += 1
         folder = os.path.join(base, f"job-{counter}")
         try:
-            result = _serve(request, folder, uid, layers, read_only)
+            result = _serve(request, folder, uid, layers, rules)
         except Exception as exc:  # the worker's own failure: reported, never the program's fault
             result = {"status": "sandbox_error", "reason": f"{type(exc).__name__}: {exc}"}
         finally:
@@ -76,7 +79,7 @@ def _readable_paths() -> list[str]:
     return [*paths, "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo", "/dev/urandom"]
 
 
-def _serve(request: dict, folder: str, uid: int, layers: dict, read_only: list[str]) -> dict:
+def _serve(request: dict, folder: str, uid: int, layers: dict, rules: int) -> dict:
     os.mkdir(folder, 0o700)
     program_path = os.path.join(folder, "main.py")
     with open(program_path, "w", encoding="utf-8") as program:
@@ -93,7 +96,7 @@ def _serve(request: dict, folder: str, uid: int, layers: dict, read_only: list[s
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the job; never returns
-        _child(request, folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w)
+        _child(request, folder, uid, layers, rules, stdin_path, out_w, err_w, setup_w)
     for fd in (out_w, err_w, setup_w):
         os.close(fd)
     with os.fdopen(setup_r, "rb") as setup:
@@ -135,9 +138,9 @@ def _supervise(pid: int, out_r: int, err_r: int, limits: dict, started: float, u
     _kill_group(pid)  # before the reap: until then the job's zombie holds its pid (and group id)
     _, wait_status = os.waitpid(pid, 0)
     os.close(pidfd)
-    if uid >= 0:
-        _sweep_uid(uid)  # whatever left the group
     _reap_orphans()
+    if uid >= 0 and (status is not None or _has_children()):
+        _sweep_uid(uid)  # whatever left the group (seccomp forbids leaving it; this is the backstop)
     for fd in streams:  # every writer is dead now; a non-blocking drain cannot hang
         while _read_into(fd, streams, poller, open_fds):
             pass
@@ -190,6 +193,15 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+def _has_children() -> bool:
+    """Orphans of the job come back to this subreaper: none listed means none alive."""
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/children", "rb") as children:
+            return bool(children.read().strip())
+    except OSError:
+        return True  # cannot tell: sweep
+
+
 def _sweep_uid(uid: int) -> None:
     """SIGSTOP every process of `uid` (so none can fork), SIGKILL them, repeat until none is left."""
     for _ in range(100):
@@ -240,11 +252,9 @@ def _reap_orphans() -> None:
             return
 
 
-def _child(request, folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w) -> None:
+def _child(request, folder, uid, layers, rules, stdin_path, out_w, err_w, setup_w) -> None:
     try:
-        applied = _confine(
-            request["limits"], folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w
-        )
+        applied = _confine(request["limits"], folder, uid, layers, rules, stdin_path, out_w, err_w, setup_w)
         os.write(setup_w, json.dumps({"layers": applied}).encode())
         os.close(setup_w)
     except BaseException as exc:
@@ -257,15 +267,18 @@ def _child(request, folder, uid, layers, read_only, stdin_path, out_w, err_w, se
     _run_job(os.path.join(folder, "main.py"), folder)
 
 
-def _confine(limits, folder, uid, layers, read_only, stdin_path, out_w, err_w, setup_w) -> list[str]:
+def _confine(limits, folder, uid, layers, rules, stdin_path, out_w, err_w, setup_w) -> list[str]:
     import resource
 
     os.setsid()
     stdin = os.open(stdin_path, os.O_RDONLY)
     for source, target in ((stdin, 0), (out_w, 1), (err_w, 2)):
         os.dup2(source, target)
-    os.closerange(3, setup_w)
-    os.closerange(setup_w + 1, 1 << 16)
+    low = 3
+    for keep in sorted(fd for fd in (setup_w, rules) if fd >= 3):  # closed later, in this order
+        os.closerange(low, keep)
+        low = keep + 1
+    os.closerange(low, 1 << 16)
     os.chdir(folder)
     memory = limits["memory_mb"] << 20
     cpu = int(limits["timeout_s"]) + 2  # a backstop; the wall clock ends the job first
@@ -287,7 +300,8 @@ def _confine(limits, folder, uid, layers, read_only, stdin_path, out_w, err_w, s
         os.setuid(uid)
         applied.append("uid")
     if layers["landlock"].startswith("on"):
-        _landlock.restrict(read_only, [folder, "/dev/null"], _landlock.abi_version())
+        _landlock.restrict_self(rules)
+        os.close(rules)
         applied.append(layers["landlock"].replace("on: ", "landlock "))
     if layers["seccomp"] == "on" and _seccomp.install(os.getpid()):
         applied.append("seccomp")

@@ -6,8 +6,10 @@ no /proc (so no other process's environment or memory maps), no home folders, no
 From ABI 4 TCP bind/connect are refused outright; from ABI 6 the job may signal only processes in
 its own Landlock domain and may not reach abstract unix sockets outside it.
 
-Landlock only restricts what is opened after `restrict`; the worker closes every other descriptor
-before calling it.
+Landlock only restricts what is opened after `restrict_self`; the worker closes every other
+descriptor before calling it. The ruleset is built once per worker: its writable path is the
+worker's slot folder, which holds only the job running now (root-owned, mode 711: a job can
+reach its own folder in it and list nothing).
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def _fs_rights(abi: int) -> int:
     return _FS_BY_ABI[max(level for level in _FS_BY_ABI if level <= abi)]
 
 
-def restrict(read_only: list[str], read_write: list[str], abi: int) -> None:
-    """Confine the calling process (and its future children) to the given paths."""
+def ruleset(read_only: list[str], read_write: list[str], abi: int) -> int:
+    """A ruleset (a file descriptor) allowing the given paths; made once, applied per job."""
     handled = _fs_rights(abi)
     attr = struct.pack("QQQ", handled, _NET_TCP if abi >= 4 else 0, _SCOPES if abi >= 6 else 0)
     size = 8 if abi < 4 else 16 if abi < 6 else 24
@@ -55,10 +57,16 @@ def restrict(read_only: list[str], read_write: list[str], abi: int) -> None:
             _allow(ruleset, path, EXECUTE | READ_FILE | READ_DIR)
         for path in read_write:
             _allow(ruleset, path, handled)
-        if _libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
-            raise OSError(ctypes.get_errno(), "landlock_restrict_self")
-    finally:
+    except BaseException:
         os.close(ruleset)
+        raise
+    return ruleset
+
+
+def restrict_self(ruleset_fd: int) -> None:
+    """Confine the calling process (and its future children) to the ruleset's paths."""
+    if _libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)) != 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self")
 
 
 def _allow(ruleset: int, path: str, access: int) -> None:

@@ -22,6 +22,7 @@ Not covered: tests that need files, network or stdin fixtures; languages other t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -124,7 +125,7 @@ class CodeVerifier:
         source = candidate_source(code, problem)
         if parse_quietly(source) is None:
             return Verdict("incorrect", "syntax_error", code)
-        split = split_tests(problem.tests) if self.settings.values_mode else None
+        split = _split(problem.tests) if self.settings.values_mode else None
         marker = new_marker()
         if split is not None:
             program, mode = values_program(source, split, problem.entry_point, marker), "values"
@@ -144,6 +145,11 @@ class CodeVerifier:
     def close(self) -> None:
         self._threads.shutdown(wait=True)
         self.sandbox.close()
+
+
+@functools.lru_cache(maxsize=4096)
+def _split(tests: str):
+    return split_tests(tests)  # every sample of a problem has the same tests: split them once
 
 
 def _runnable_tests(problem: CodeGold) -> str:
