@@ -100,6 +100,10 @@ def rationalization_task(task: Task, problems: list[Problem]) -> Task:
     return Task(f"{task.name}-rationalize", tuple(problems), task.prompt + task.hint, task.hint)
 
 
+def _per_second(count: int, seconds: float) -> float | None:
+    return round(count / seconds, 2) if seconds else None
+
+
 @dataclass
 class StarLoop:
     task: Task
@@ -143,7 +147,7 @@ class StarLoop:
         try:
             sampled = self._sample(self.task, generator, round_dir / "sample")
             rows = read_jsonl(round_dir / "sample" / "train.jsonl")
-            rationalized, leaks = self._rationalize(generator, rows, round_dir)
+            rationalized, leaks, rationalize_unverifiable = self._rationalize(generator, rows, round_dir)
             heldout = self._sample(self.heldout, generator, round_dir / "heldout") if self.heldout else None
         finally:
             generator.close()
@@ -161,26 +165,31 @@ class StarLoop:
             f"pass@{n}": sampled[f"pass@{n}"],
             "solved": sampled["solved"],
             "problems": sampled["problems"],
-            "unverifiable": sampled["unverifiable"],
+            "unverifiable": sampled["unverifiable"] + rationalize_unverifiable,  # both stages
             "accepted_sampling": len(rows),
             "accepted_rationalization": len(rationalized),
             "hint_leak_rejections": leaks,
             "selected_rows": len(selected),
             "duplicate_rate": round(duplicates / len(accepted), 4) if accepted else 0.0,
             "tokens_per_s": sampled["this_session"]["tokens_per_s"],
+            "verifications_per_s": _per_second(
+                sampled["this_session"]["attempts"], sampled["this_session"]["wall_s"]
+            ),
             "heldout_pass@1": heldout["pass@1"] if heldout else None,
             "heldout_pass@k": heldout[f"pass@{n}"] if heldout else None,
             "train_loss": trained["train_loss"] if trained else None,
             "trained_model": trained["model_dir"] if trained else None,
         }
 
-    def _rationalize(self, generator, sampled_rows: list[dict], round_dir: Path) -> tuple[list[dict], dict]:
+    def _rationalize(
+        self, generator, sampled_rows: list[dict], round_dir: Path
+    ) -> tuple[list[dict], dict, int]:
         solved = {row["problem_id"] for row in sampled_rows}
         unsolved = {p.id: p for p in self.task.problems if p.id not in solved}
         leaks = {"mentions_hint": 0, "answer_first": 0}
         if not (self.settings.rationalize and unsolved):
-            return [], leaks
-        self._sample(
+            return [], leaks, 0
+        hinted = self._sample(
             rationalization_task(self.task, list(unsolved.values())), generator, round_dir / "rationalize"
         )
         kept = []
@@ -198,7 +207,7 @@ class StarLoop:
                     "source": "rationalization",
                 }
             )
-        return kept, leaks
+        return kept, leaks, hinted["unverifiable"]
 
     def _sample(self, task: Task, generator, folder: Path) -> dict:
         return sample_verify_keep(task, generator, self.verifier, self.sampling, folder, self.batch_problems)

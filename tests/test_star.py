@@ -255,3 +255,16 @@ def test_code_rationalization_shows_the_tests_and_strips_them(tmp_path):
         rows[0]["source"] == "rationalization"
         and rows[0]["messages"][0] == task.messages(task.problems[0])[0]
     )
+
+
+def test_a_rounds_unverifiable_count_includes_the_hinted_attempts(tmp_path, verifier):
+    def responder(messages, index):
+        hinted = "Hint:" in messages[0]["content"]
+        return "Counting on, \\boxed{1, 2, \\ldots}" if hinted else "So \\boxed{5}"  # ellipsis: undecidable
+
+    loop = StarLoop(
+        Task("one", (PROBLEM,), tasks.MATH_PROMPT), None, lambda model: FakeGenerator(responder=responder),
+        verifier, None, SamplingSettings(n=2, max_tokens=16), StarSettings(rounds=1), tmp_path,
+    )  # fmt: skip
+    summary = loop.run("base")[0]
+    assert summary["unverifiable"] == 2 and summary["verifications_per_s"] > 0
