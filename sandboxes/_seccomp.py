@@ -61,7 +61,8 @@ def _guarded(nr: int, body: list[bytes]) -> list[bytes]:
     return [_op(_JEQ, nr, 0, len(body)), *body]
 
 
-def filter_program(job_pid: int) -> bytes:
+def _static_part() -> bytes:
+    """Everything but the pid checks: built once per worker, not once per job."""
     deny = _op(_RET, _RET_ERRNO | errno.EPERM)
     program = [
         _op(_LD_W_ABS, _ARCH_OFFSET),
@@ -78,6 +79,14 @@ def filter_program(job_pid: int) -> bytes:
         _CLONE,
         [_op(_LD_W_ABS, _ARG0_LOW), _op(_JSET, _CLONE_NEW_ANY, 0, 1), deny, _op(_LD_W_ABS, _NR_OFFSET)],
     )
+    return b"".join(program)
+
+
+_STATIC = _static_part()
+
+
+def filter_program(job_pid: int) -> bytes:
+    program = [_STATIC]
     to_self = (0, job_pid, -job_pid)
     for nr in (_KILL, _RT_SIGQUEUEINFO):
         program += _arg0_check(nr, to_self)
@@ -99,22 +108,23 @@ def supported() -> bool:
     return platform.machine() == "x86_64"
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
 def install(job_pid: int) -> bool:
     """Install the filter on the calling process (inherited by its children). False if unsupported."""
     if not supported():
         return False
     code = filter_program(job_pid)
-    count = len(code) // 8
     buffer = ctypes.create_string_buffer(code, len(code))
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    prog = SockFprog(count, ctypes.addressof(buffer))
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    prog = _SockFprog(len(code) // 8, ctypes.addressof(buffer))
+    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
-    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) != 0:
+    if _libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
     return True

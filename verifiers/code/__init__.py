@@ -36,8 +36,8 @@ from verifiers.code.harness import (
     judge_values,
     new_marker,
     records,
-    values_program,
-    whole_program,
+    values_job,
+    whole_job,
 )
 from verifiers.code.split import parse_quietly, split_tests
 
@@ -128,12 +128,12 @@ class CodeVerifier:
         split = _split(problem.tests) if self.settings.values_mode else None
         marker = new_marker()
         if split is not None:
-            program, mode = values_program(source, split, problem.entry_point, marker), "values"
+            (program, stdin), mode = values_job(source, split, problem.entry_point, marker), "values"
         elif "assert" not in problem.tests:
             return Verdict("unverifiable", "no_tests", code)
         else:
-            program, mode = whole_program(source, _runnable_tests(problem), marker), "program"
-        result = self.sandbox.run(program, self.limits)
+            (program, stdin), mode = whole_job(source, _runnable_tests(problem), marker), "program"
+        result = self.sandbox.run(program, self.limits, stdin)
         if result.status == "sandbox_error":
             return Verdict("unverifiable", "sandbox_error", code, mode=mode)
         if result.status in _SANDBOX_FAILURES:

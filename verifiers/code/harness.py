@@ -14,11 +14,15 @@ exception it raised. The trusted side rebuilds the values and compares them itse
 `program` mode (fallback): the test program runs as a whole, after the candidate, with the pristine
 builtins; every function the candidate defined is wrapped so that what it returns reaches the
 tests as plain builtins (an instance of a class written in Python is refused: its `__eq__` could
-claim anything), and the functions and classes of the modules the tests import (plus unittest and
-math) are fingerprinted before the candidate loads and compared after the tests. The harness
-writes `<marker> ["passed"]` only if the tests returned normally and nothing was patched.
+claim anything), and the functions and classes of the modules the tests import (plus math) are
+fingerprinted before the candidate loads and compared after the tests. The harness writes
+`<marker> ["passed"]` only if the tests returned normally and nothing was patched.
 
-Records are framed by a per-run random marker. Spoofs this closes: exiting before or during the
+The program texts are constant (the process sandbox compiles each once); the job itself (marker,
+candidate source, calls or tests) arrives as JSON on stdin, which the harness reads before the
+candidate runs, so the marker is never in a file the candidate could open.
+
+Records are framed by that per-run random marker. Spoofs this closes: exiting before or during the
 tests (`sys.exit`, `os._exit`, atexit: records missing), an `__eq__` that is always true (the
 value never leaves the sandbox as an object), patched builtins such as `abs`/`print`, printed
 fake records (no marker), zero checks run, truncated output. Not closed: a program that walks the
@@ -38,8 +42,9 @@ from verifiers.code.split import Check, SplitTests, parse_quietly
 
 _PRELUDE = r"""
 import builtins as _b, json as _json, os as _os, sys as _sys
-_MARKER = {marker!r}
 import re as _re
+_JOB = _json.loads(_sys.stdin.read())  # read before the candidate runs: it finds stdin empty
+_MARKER = _JOB["marker"]
 _write, _type, _len, _list, _issubclass, _isinstance = _os.write, type, len, list, issubclass, isinstance
 _dumps, _BaseException, _exit = _json.dumps, BaseException, _os._exit
 _Match = _type(_re.match("", ""))
@@ -72,7 +77,7 @@ def _sequence(tag, base):
 
 _BASES = ((int, "i"), (float, "f"), (str, "s"), (bytes, "y"), (complex, "c"), (dict, "d"), (list, "l"),
           (tuple, "t"), (frozenset, "F"), (set, "S"))
-_ENCODERS = {{
+_ENCODERS = {
     "i": lambda v, d: ["i", int.__format__(v, "x")],
     "f": lambda v, d: ["f", float.hex(v)],
     "s": lambda v, d: ["s", str.__str__(v)],
@@ -82,13 +87,14 @@ _ENCODERS = {{
     "d": lambda v, d: ["d", [[_encode(k, d), _encode(x, d)] for k, x in _list(dict.items(v))]],
     "l": _sequence("l", list), "t": _sequence("t", tuple),
     "F": _sequence("F", frozenset), "S": _sequence("S", set),
-}}
+}
 
+"""
 
-{before}
-_solution = {{"__name__": "solution", "__builtins__": _b}}
+_LOAD = r"""
+_solution = {"__name__": "solution", "__builtins__": _b}
 try:
-    exec(compile({source!r}, "solution.py", "exec"), _solution)
+    exec(compile(_JOB["source"], "solution.py", "exec"), _solution)
 except _BaseException as _error:
     _emit(["load_error", _type(_error).__name__, str(_error)[:300]])
     _sys.stdout.flush()
@@ -98,16 +104,20 @@ except _BaseException as _error:
 _VALUES = r"""
 _scope = dict(_solution)
 _scope["__builtins__"] = _PRISTINE
-exec({imports!r}, _scope)
-{bind}
-for _index, _source in enumerate({actuals!r}):
+exec(_JOB["imports"], _scope)
+if _JOB["entry_point"]:
+    if _JOB["entry_point"] not in _scope:
+        _emit(["load_error", "NameError", "the solution does not define " + _JOB["entry_point"]])
+        _exit(0)
+    _scope["candidate"] = _scope[_JOB["entry_point"]]
+for _index, _source in enumerate(_JOB["actuals"]):
     try:
         _value = eval(_source, _scope)
     except _BaseException as _error:
         _emit([_index, ["raise", _type(_error).__name__, str(_error)[:300]]])
     else:
         _emit([_index, ["value", _encode(_value)]])
-_emit(["end", _len({actuals!r})])
+_emit(["end", _len(_JOB["actuals"])])
 _sys.stdout.flush()
 _exit(0)
 """
@@ -116,7 +126,7 @@ _WATCH = r"""
 import importlib as _importlib
 _id, _vars, _getattr, _FunctionType = id, vars, getattr, _type(_emit)
 _WATCHED = []
-for _name in {modules!r}:
+for _name in _JOB["modules"]:
     try:
         _WATCHED.append(_importlib.import_module(_name))
     except _BaseException:
@@ -163,11 +173,11 @@ _REBUILDERS = (
     (str, lambda v, d: str.__str__(v)), (bytes, lambda v, d: bytes.__getitem__(v, slice(None))),
     (complex, lambda v, d: complex(float.__mul__(complex.__getattribute__(v, "real"), 1.0),
                                    float.__mul__(complex.__getattribute__(v, "imag"), 1.0))),
-    (dict, lambda v, d: {{_rebuild(k, d): _rebuild(x, d) for k, x in _list(dict.items(v))}}),
+    (dict, lambda v, d: {_rebuild(k, d): _rebuild(x, d) for k, x in _list(dict.items(v))}),
     (list, lambda v, d: [_rebuild(x, d) for x in _list(list.__iter__(v))]),
     (tuple, lambda v, d: tuple(_rebuild(x, d) for x in _list(tuple.__iter__(v)))),
     (frozenset, lambda v, d: frozenset(_rebuild(x, d) for x in _list(frozenset.__iter__(v)))),
-    (set, lambda v, d: {{_rebuild(x, d) for x in _list(set.__iter__(v))}}),
+    (set, lambda v, d: {_rebuild(x, d) for x in _list(set.__iter__(v))}),
 )
 
 
@@ -185,7 +195,7 @@ for _name, _value in _list(dict.items(_solution)):
 _scope["__builtins__"] = _PRISTINE
 _scope["__name__"] = "__main__"
 try:
-    exec(compile({tests!r}, "tests.py", "exec"), _scope)
+    exec(compile(_JOB["tests"], "tests.py", "exec"), _scope)
 except _BaseException as _error:
     _emit(["failed", _type(_error).__name__, str(_error)[:300]])
 else:
@@ -198,28 +208,32 @@ _exit(0)
 """
 
 
+# The program texts never change: the sandbox compiles each once (process backend) and the job
+# (marker, candidate, calls) arrives on stdin, so no secret is written into the job's folder.
+VALUES_PROGRAM = _PRELUDE + _LOAD + _VALUES
+WHOLE_PROGRAM = _PRELUDE + _WATCH + _LOAD + _PROGRAM
+
+
 def new_marker() -> str:
     return "@@sf-" + secrets.token_hex(16)
 
 
-def values_program(source: str, split: SplitTests, entry_point: str | None, marker: str) -> str:
-    bind = (
-        f"if {entry_point!r} not in _scope:\n"
-        f"    _emit(['load_error', 'NameError', 'the solution does not define {entry_point}'])\n"
-        f"    _exit(0)\n"
-        f"_scope['candidate'] = _scope[{entry_point!r}]"
-        if entry_point
-        else ""
-    )
-    actuals = [check.actual for check in split.checks]
-    return _PRELUDE.format(marker=marker, source=source, before="") + _VALUES.format(
-        imports="\n".join(split.imports), bind=bind, actuals=actuals
-    )
+def values_job(source: str, split: SplitTests, entry_point: str | None, marker: str) -> tuple[str, str]:
+    """(program, stdin) for values mode."""
+    job = {
+        "marker": marker,
+        "source": source,
+        "imports": "\n".join(split.imports),
+        "entry_point": entry_point,
+        "actuals": [check.actual for check in split.checks],
+    }
+    return VALUES_PROGRAM, json.dumps(job)
 
 
-def whole_program(source: str, tests: str, marker: str) -> str:
-    watch = _WATCH.format(modules=sorted(_imported_modules(tests) | {"unittest", "math"}))
-    return _PRELUDE.format(marker=marker, source=source, before=watch) + _PROGRAM.format(tests=tests)
+def whole_job(source: str, tests: str, marker: str) -> tuple[str, str]:
+    """(program, stdin) for program mode."""
+    modules = sorted(_imported_modules(tests) | {"math"})
+    return WHOLE_PROGRAM, json.dumps({"marker": marker, "source": source, "tests": tests, "modules": modules})
 
 
 def _imported_modules(tests: str) -> set[str]:
