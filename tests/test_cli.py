@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from omegaconf import OmegaConf
 
 from tests.conftest import REPO
@@ -99,3 +100,12 @@ def test_code_run_through_hydra_and_the_real_sandbox(tmp_path):
         ("602", "correct", "values"),
         ("603", "incorrect", "values"),
     }
+
+
+def test_a_missing_docker_engine_stops_a_code_run_with_one_line(tmp_path):
+    result = factory_cli(
+        "task=mbpp", "verifier=code", "sandbox=docker", "generator=fake", f"hydra.run.dir={tmp_path}"
+    )
+    if result.returncode == 0:
+        pytest.skip("a Docker engine answers here")
+    assert "error: no Docker engine answers at" in result.stderr and "Traceback" not in result.stderr
