@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         result = sandbox.run(args.file.read_text(encoding="utf-8"), limits, stdin)
     finally:
         sandbox.close()
-    print(json.dumps(result.to_dict(), indent=2))
+    # Layers this machine lacks, and why (the process backend degrades rather than fails).
+    print(json.dumps({**result.to_dict(), "layers_missing": getattr(sandbox, "missing", {})}, indent=2))
     return 0 if result.status == "ok" else 1
 
 

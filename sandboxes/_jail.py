@@ -5,9 +5,10 @@ read, and then serves jobs read from stdin (length-prefixed JSON) until stdin cl
 
 1. a fresh job folder (mode 700, owned by the slot's uid) holding `main.py`;
 2. `fork()`; the child starts a new session (so the job is one process group), points fd 0/1/2 at
-   the job's stdin file and two pipes, closes every other descriptor, sets rlimits, drops to the
-   slot's uid, confines itself with Landlock and seccomp, scrubs the environment, reports the layers
-   it really got on a setup pipe, and executes `main.py` as `__main__` in this warm interpreter;
+   the job's stdin file (unlinked at once) and two pipes, closes every other descriptor, sets
+   rlimits, drops to the slot's uid, confines itself with Landlock and seccomp, scrubs the
+   environment, reports the layers it really got on a setup pipe, and executes `main.py` as
+   `__main__` in this warm interpreter;
 3. the worker (a child subreaper, so orphans come back to it) reads both pipes with an output cap,
    waits for the job's *exit* (a pidfd, not pipe EOF: a grandchild holding the pipe does not stall
    it), then kills the job's process group, reaps, and sweeps every process of the slot's uid
