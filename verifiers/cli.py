@@ -21,14 +21,23 @@ from factory.tasks import ProblemFileError
 
 
 def verify_rows(
+    verifier,
     rows: Iterable[dict],
     submit: Callable[[dict], Future],
     output: Path,
-    stamp: dict,
     window_size: int,
     total: int | None = None,
 ) -> int:
-    """Write each row plus its verdict to `output`; the exit status for the command line."""
+    """Write each row plus its verdict (and the verifier's stamp) to `output`, then close the
+    verifier; the exit status for the command line."""
+    try:
+        return _write_verdicts(verifier, rows, submit, output, window_size, total)
+    finally:
+        verifier.close()
+
+
+def _write_verdicts(verifier, rows, submit, output: Path, window_size: int, total: int | None) -> int:
+    stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
     counts: collections.Counter = collections.Counter()
     error: ProblemFileError | None = None
     window: deque = deque()

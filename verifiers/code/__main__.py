@@ -58,18 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.backend} sandbox unavailable: {exc}", file=sys.stderr)
         return 2
     verifier = CodeVerifier(sandbox, timeout_s=args.timeout, workers=args.workers)
-    stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
-    try:
-        return verify_rows(
-            read_rows(args.input),
-            lambda row: verifier.submit(row["response"], row.pop("_gold")),
-            args.output,
-            stamp,
-            window_size=4 * args.workers,
-            total=count_rows(args.input),
-        )
-    finally:
-        verifier.close()
+    return verify_rows(
+        verifier,
+        read_rows(args.input),
+        lambda row: verifier.submit(row["response"], row.pop("_gold")),
+        args.output,
+        window_size=4 * args.workers,
+        total=count_rows(args.input),
+    )
 
 
 if __name__ == "__main__":

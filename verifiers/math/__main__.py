@@ -47,18 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     verifier = MathVerifier(
         timeout_s=args.timeout, workers=args.workers, last_number_fallback=not args.no_last_number
     )
-    stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
-    try:
-        return verify_rows(
-            read_rows(args.input),
-            lambda row: verifier.submit(str(row["response"]), gold_of(row["answer"])),
-            args.output,
-            stamp,
-            window_size=8 * args.workers,
-            total=count_rows(args.input),
-        )
-    finally:
-        verifier.close()
+    return verify_rows(
+        verifier,
+        read_rows(args.input),
+        lambda row: verifier.submit(str(row["response"]), gold_of(row["answer"])),
+        args.output,
+        window_size=8 * args.workers,
+        total=count_rows(args.input),
+    )
 
 
 if __name__ == "__main__":
