@@ -26,8 +26,9 @@ def verifier():
     from sandboxes import Limits
     from sandboxes.process import ProcessSandbox
 
-    box = ProcessSandbox(workers=2, limits=Limits(timeout_s=10.0))
-    checker = CodeVerifier(box, timeout_s=10.0, workers=2)
+    # 30 s: correctness, not speed, is tested here; MBPP task 123 alone runs for seconds.
+    box = ProcessSandbox(workers=2, limits=Limits(timeout_s=30.0))
+    checker = CodeVerifier(box, timeout_s=30.0, workers=2)
     yield checker
     checker.close()
 
