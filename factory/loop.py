@@ -227,6 +227,7 @@ def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
                     "reason": verdict.reason,
                     "extracted": verdict.extracted,
                     "mode": verdict.mode,
+                    "detail": verdict.detail,
                     "gold": todo.problem.answer,
                     "task": ctx.task.name,
                     "prompt_hash": ctx.task.prompt_hash,

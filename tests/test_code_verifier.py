@@ -42,6 +42,11 @@ def test_a_right_answer_passes_in_values_mode(verifier):
     assert (verdict.status, verdict.reason, verdict.mode) == ("correct", "passed", "values")
 
 
+def test_a_wrong_answer_says_which_check_failed(verifier):
+    verdict = verifier.verify(fenced("def add(a, b):\n    return a + b if a > 0 else 99\n"), ADD_GOLD)
+    assert (verdict.reason, verdict.detail) == ("wrong_answer", "check 2 of 3: add(-4, 4)")
+
+
 def test_a_right_answer_passes_in_program_mode(verifier):
     verdict = verifier.verify(fenced("def add(a, b):\n    return a + b\n"), ADD_LOOP_GOLD)
     assert (verdict.status, verdict.mode) == ("correct", "program")

@@ -20,6 +20,7 @@ class Verdict:
     reason: str  # a short code: numeric_equal, no_answer, timeout, gold_unparseable, ...
     extracted: str | None = None  # the answer (or code) the verifier read from the response, if any
     mode: str | None = None  # how it was decided, where a verifier has several ways (code: values / program)
+    detail: str | None = None  # what exactly passed or failed, in words ("check 3 of 5: f(2)")
 
     @property
     def correct(self) -> bool:

@@ -47,8 +47,9 @@ def _write_verdicts(verifier, rows, submit, output: Path, window_size: int, tota
             row, future = window.popleft()
             verdict = future.result()
             row.update(verdict=verdict.status, reason=verdict.reason, extracted=verdict.extracted)
-            if verdict.mode is not None:
-                row["mode"] = verdict.mode
+            row.update(
+                {k: v for k, v in (("mode", verdict.mode), ("detail", verdict.detail)) if v is not None}
+            )
             out.write(json.dumps({**row, **stamp}, ensure_ascii=False) + "\n")
             out.flush()
             counts[verdict.status] += 1

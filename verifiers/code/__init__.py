@@ -135,12 +135,13 @@ class CodeVerifier:
             (program, stdin), mode = whole_job(source, _runnable_tests(problem), marker), "program"
         result = self.sandbox.run(program, self.limits, stdin)
         if result.status == "sandbox_error":
-            return Verdict("unverifiable", "sandbox_error", code, mode=mode)
+            return Verdict("unverifiable", "sandbox_error", code, mode=mode, detail=result.reason)
         if result.status in _SANDBOX_FAILURES:
             return Verdict("incorrect", _SANDBOX_FAILURES[result.status], code, mode=mode)
         found = records(result.stdout, marker)
         outcome = judge_values(found, split.checks) if split is not None else judge_program(found)
-        return Verdict("correct" if outcome.passed else "incorrect", outcome.reason, code, mode=mode)
+        status = "correct" if outcome.passed else "incorrect"
+        return Verdict(status, outcome.reason, code, mode=mode, detail=outcome.detail)
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
