@@ -4,9 +4,10 @@ IN rows are HumanEval rows (`task_id`, `prompt`, `test`, `entry_point`) or MBPP 
 `text`, `test_setup_code`, `test_list`; sanitized: `prompt`, `test_imports`, `test_list`), as in
 their original files, plus `response` (the model's text: a fenced block, a whole program, or a
 HumanEval body completion). IN may be .jsonl, .json or .parquet. Output rows are the input rows
-plus `verdict`, `reason`, `mode` (values / program), `extracted` (the code run), `verifier` and
-`verifier_settings`, in input order, written as they are decided. A bad row stops the run with its
-line and field named; rows before it are already written.
+plus `verdict`, `reason`, `mode` (values / program), `detail` (which check failed, in words),
+`extracted` (the code run), `verifier` and `verifier_settings`, in input order, written as they
+are decided. A bad row stops the run with its line and field named; rows before it are already
+written.
 """
 
 from __future__ import annotations
