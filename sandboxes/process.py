@@ -153,7 +153,10 @@ class ProcessSandbox:
         else:
             why = "the sandbox worker stopped answering"
         if reply is None:
-            slot = self._replace(slot)
+            try:
+                slot = self._replace(slot)
+            except Exception as exc:  # the dead slot goes back: the next run tries the restart again
+                why = f"{why}; restarting the worker failed: {exc}"
             self._idle.put(slot)
             return Result("sandbox_error", duration_s=time.monotonic() - started, reason=why)
         self._idle.put(slot)
@@ -197,7 +200,8 @@ class ProcessSandbox:
     def _replace(self, slot: _Slot) -> _Slot:
         """A worker that failed is killed (its uid swept by the next worker) and started afresh."""
         with self._lock:
-            self._all.remove(slot)
+            if slot in self._all:
+                self._all.remove(slot)
         slot.close()
         _release_uid(slot.lock)
         return self._start_slot()

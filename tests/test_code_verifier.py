@@ -9,6 +9,7 @@ import json
 import pytest
 
 from factory.tasks import humaneval, mbpp
+from sandboxes import Result
 from tests.conftest import REPO, SHARED_DATA
 from verifiers.code import CodeGold, CodeVerifier, extract_code
 from verifiers.code.split import parse_quietly, split_tests
@@ -144,24 +145,31 @@ def test_tests_with_no_assert_are_unverifiable_not_passed(verifier):
     assert (verdict.status, verdict.reason) == ("unverifiable", "no_tests")
 
 
-def test_a_sandbox_failure_is_unverifiable(verifier):
-    from sandboxes import Result
+class BrokenSandbox:
+    """Reports a sandbox error, or raises like a backend whose transport broke."""
 
-    class BrokenSandbox:
-        name = "broken"
+    name = "broken"
 
-        def run(self, program, limits=None, stdin=""):
-            return Result("sandbox_error", reason="worker died")
+    def __init__(self, raises: bool):
+        self.raises = raises
 
-        def close(self):
-            pass
+    def run(self, program, limits=None, stdin=""):
+        if self.raises:
+            raise ConnectionError("the sandbox service went away")
+        return Result("sandbox_error", reason="worker died")
 
-    checker = CodeVerifier(BrokenSandbox(), workers=1)
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("raises", [False, True], ids=["reported", "raised"])
+def test_a_sandbox_failure_is_unverifiable(raises):
+    checker = CodeVerifier(BrokenSandbox(raises), workers=1)
     try:
         verdict = checker.verify(fenced("def add(a, b):\n    return a + b\n"), ADD_GOLD)
     finally:
         checker.close()
-    assert (verdict.status, verdict.reason) == ("unverifiable", "sandbox_error")
+    assert (verdict.status, verdict.reason) == ("unverifiable", "sandbox_error") and verdict.detail
 
 
 def test_an_infinite_loop_is_incorrect_timeout():

@@ -253,3 +253,14 @@ def test_docker_without_an_engine_fails_fast_and_says_so():
         assert time.monotonic() - started < 3.0
     else:
         pytest.skip("a Docker engine answers here")
+
+
+def test_a_worker_that_dies_mid_job_is_a_sandbox_error_and_is_replaced():
+    from sandboxes.process import ProcessSandbox
+
+    with ProcessSandbox(workers=1, limits=FAST) as box:
+        worker = box._all[0].process  # our own child, ended by its PID
+        threading.Timer(0.5, worker.kill).start()
+        result = box.run("import time\ntime.sleep(3)\nprint('finished')")
+        assert result.status == "sandbox_error" and "finished" not in result.stdout
+        assert box.run("print('after')").stdout == "after\n"  # a fresh worker took the slot

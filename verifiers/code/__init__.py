@@ -133,7 +133,12 @@ class CodeVerifier:
             return Verdict("unverifiable", "no_tests", code)
         else:
             (program, stdin), mode = whole_job(source, _runnable_tests(problem), marker), "program"
-        result = self.sandbox.run(program, self.limits, stdin)
+        try:
+            result = self.sandbox.run(program, self.limits, stdin)
+        except Exception as exc:  # the sandbox broke, not the program
+            return Verdict(
+                "unverifiable", "sandbox_error", code, mode=mode, detail=f"{type(exc).__name__}: {exc}"
+            )
         if result.status == "sandbox_error":
             return Verdict("unverifiable", "sandbox_error", code, mode=mode, detail=result.reason)
         if result.status in _SANDBOX_FAILURES:
