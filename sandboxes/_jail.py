@@ -302,7 +302,9 @@ def _confine(limits, folder, uid, layers, rules, stdin_path, out_w, err_w, setup
         (resource.RLIMIT_FSIZE, limits["file_size_mb"] << 20),
         (resource.RLIMIT_NOFILE, limits["open_files"]),
         (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_NPROC, limits["processes"]),
+        # Counted per uid: it bounds the job only under the slot's own uid. Without one it would
+        # count every process of the user running us, so it is left as it is.
+        *([(resource.RLIMIT_NPROC, limits["processes"])] if layers["uid"] == "on" else []),
     ):
         resource.setrlimit(limit, (value, value))
     applied = ["session", "rlimits"]
