@@ -264,3 +264,32 @@ def test_a_worker_that_dies_mid_job_is_a_sandbox_error_and_is_replaced():
         result = box.run("import time\ntime.sleep(3)\nprint('finished')")
         assert result.status == "sandbox_error" and "finished" not in result.stdout
         assert box.run("print('after')").stdout == "after\n"  # a fresh worker took the slot
+
+
+def test_without_root_the_uid_layer_is_reported_missing_and_jobs_still_run(tmp_path):
+    import subprocess
+
+    from sandboxes.process import readable_python
+    from tests.conftest import REPO
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to start the probe as nobody")
+    source = REPO / "sandboxes" / "process.py"
+    if not (source.stat().st_mode & 0o004 and all(p.stat().st_mode & 0o001 for p in source.parents)):
+        pytest.skip(f"{REPO} is not readable by other users")
+    probe = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+        "from sandboxes.process import ProcessSandbox\n"
+        "with ProcessSandbox(workers=1) as box:\n"
+        "    result = box.run('import os; print(os.getuid())')\n"
+        "    print(box.missing, result.status, result.stdout.strip(), result.layers)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)}
+    tmp_path.chmod(0o777)
+    done = subprocess.run(
+        [readable_python(), "-c", probe], user=65534, group=65534, extra_groups=[], env=env,
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("{'uid': 'off: not running as root'} ok 65534"), done.stdout
+    assert "'uid'" not in done.stdout.split("65534", 1)[1]  # the layers the job had
