@@ -2,8 +2,11 @@
 
 Each slot is one worker process (`_jail.py`) started once with an interpreter that the slot's
 unprivileged uid can read (the project's venv interpreter may live under /root, which other uids
-cannot enter: then the system `python3` is used). The worker forks a confined child per job; see
-`_jail.py` for the layers and the supervision. Per-job cost is a fork, not an interpreter start.
+cannot enter: then the system `python3` is used, and a job imports that interpreter's standard
+library and packages, not the project's venv). The worker forks a confined child per job; see
+`_jail.py` for the layers and the supervision. Per-job cost is a fork, not an interpreter start:
+each worker imports the common standard-library modules (`PRELOAD`) once and compiles each
+distinct program once.
 
 Slots claim their uids with an exclusive lock file (`<tmp>/starfactory-sandbox-uids/<uid>.lock`)
 held for the pool's life, so two pools side by side, in one process or two, never share a uid and
