@@ -63,9 +63,13 @@ class DockerSandbox:
                 container.remove(force=True)
 
     def _wait(self, container, limits: Limits, started: float) -> Result:
+        from requests.exceptions import ConnectionError, ReadTimeout  # what the SDK's waits raise
+
         try:
             exit_code = container.wait(timeout=limits.timeout_s)["StatusCode"]
-        except Exception:  # the SDK raises a requests timeout: the job ran past its limit
+        except (ReadTimeout, ConnectionError) as exc:
+            if not isinstance(exc, ReadTimeout) and "timed out" not in str(exc):
+                return Result("sandbox_error", duration_s=time.monotonic() - started, reason=f"docker: {exc}")
             container.kill()
             return Result("timeout", None, duration_s=time.monotonic() - started, layers=self.layers)
         container.reload()
