@@ -53,12 +53,13 @@ def main() -> None:
             pass
     gc.freeze()  # a job's garbage collections then leave these objects' pages shared, not copied
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    layers = _available_layers(uid)
+    abi = _landlock.abi_version()
+    layers = _available_layers(uid, abi)
     if layers["uid"] == "on":
         _sweep_uid(uid)  # leftovers of a worker that died holding this uid
     rules = -1
     if layers["landlock"].startswith("on"):
-        rules = _landlock.ruleset(_readable_paths(), [base, "/dev/null"], _landlock.abi_version())
+        rules = _landlock.ruleset(_readable_paths(), [base, "/dev/null"], abi)
     counter = 0
     _send({"ready": True, "layers": layers, "python": sys.executable, "version": sys.version.split()[0]})
     while (request := _receive()) is not None:
@@ -73,9 +74,8 @@ def main() -> None:
         _send(result)
 
 
-def _available_layers(uid: int) -> dict[str, str]:
+def _available_layers(uid: int, abi: int) -> dict[str, str]:
     """Each layer -> "on" or why it is off on this machine."""
-    abi = _landlock.abi_version()
     return {
         "session": "on",
         "rlimits": "on",

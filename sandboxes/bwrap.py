@@ -46,7 +46,7 @@ class BwrapSandbox:
                 source.write(program)
             if os.geteuid() == 0:
                 os.chown(folder, _NOBODY, _NOBODY)
-            return run_capped(self._command(folder, limits), limits, stdin, self.layers, as_nobody=True)
+            return run_capped(self._command(folder, limits), limits, stdin, self.layers)
 
     def close(self) -> None:
         pass
@@ -75,12 +75,10 @@ class BwrapSandbox:
         ]  # fmt: skip
 
 
-def run_capped(
-    command: list[str], limits: Limits, stdin: str, layers: tuple[str, ...], as_nobody: bool
-) -> Result:
+def run_capped(command: list[str], limits: Limits, stdin: str, layers: tuple[str, ...]) -> Result:
     """Run a command in its own process group with a wall clock and an output cap (killed there)."""
     started = time.monotonic()
-    user = {"user": _NOBODY, "group": _NOBODY, "extra_groups": []} if as_nobody and os.geteuid() == 0 else {}
+    user = {"user": _NOBODY, "group": _NOBODY, "extra_groups": []} if os.geteuid() == 0 else {}
     with tempfile.TemporaryFile() as stdin_file:
         stdin_file.write(stdin.encode())
         stdin_file.seek(0)

@@ -66,9 +66,7 @@ def extract_code(response: str, entry_point: str | None = None, setup: str = "")
     the continuation of `setup`, the way HumanEval completions are written)."""
     blocks = [block for block in _FENCE_RE.findall(response) if block.strip()]
     if blocks:
-        defining = [
-            b for b in blocks if entry_point and re.search(rf"def\s+{re.escape(entry_point)}\s*\(", b)
-        ]
+        defining = [b for b in blocks if entry_point and _defines(b, entry_point)]
         return (defining or blocks)[-1]
     if not response.strip():
         return None
@@ -80,10 +78,14 @@ def extract_code(response: str, entry_point: str | None = None, setup: str = "")
 
 def candidate_source(code: str, gold: CodeGold) -> str:
     """The module the candidate runs as: setup, then the code (a body-only completion continues setup)."""
-    defines_entry = gold.entry_point is None or re.search(rf"def\s+{re.escape(gold.entry_point)}\s*\(", code)
     if not gold.setup:
         return code
+    defines_entry = gold.entry_point is None or _defines(code, gold.entry_point)
     return gold.setup + ("\n\n" if defines_entry else "") + code
+
+
+def _defines(code: str, function: str) -> bool:
+    return re.search(rf"def\s+{re.escape(function)}\s*\(", code) is not None
 
 
 @dataclass(frozen=True)
