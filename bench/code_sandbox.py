@@ -26,9 +26,9 @@ def ours(problems, canonical, workers: int, values_mode: bool = True) -> tuple[f
 
     verifier = CodeVerifier(ProcessSandbox(workers=workers), workers=workers, values_mode=values_mode)
     try:
-        verifier.verify(canonical[problems[0].id], problems[0].answer)  # workers warm, as in a run
+        verifier.verify(canonical[problems[0].id], problems[0].gold)  # workers warm, as in a run
         started = time.perf_counter()
-        futures = [verifier.submit(canonical[p.id], p.answer) for p in problems]
+        futures = [verifier.submit(p, canonical[p.id]) for p in problems]
         passed = sum(f.result().correct for f in futures)
         return time.perf_counter() - started, passed, verifier.sandbox.layers
     finally:

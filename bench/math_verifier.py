@@ -17,6 +17,7 @@ import json
 import time
 from pathlib import Path
 
+from verifiers import Problem
 from verifiers.math import MathVerifier
 
 MODELS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
@@ -55,7 +56,8 @@ def run_ours(rows: list[dict]) -> tuple[list[str], float]:
     verifier = MathVerifier(workers=2)
     verifier.verify("\\boxed{x+1}", "1+x")  # start the workers outside the timing, as a long run would
     started = time.perf_counter()
-    futures = [verifier.submit(row["response"], row["gold"]) for row in rows]
+    problems = [Problem(str(i), "", row["gold"]) for i, row in enumerate(rows)]
+    futures = [verifier.submit(problem, row["response"]) for problem, row in zip(problems, rows)]
     statuses = [future.result().status for future in futures]
     elapsed = time.perf_counter() - started
     verifier.close()

@@ -20,7 +20,7 @@ from pathlib import Path
 from factory import tasks
 from factory.generators import Request, SamplingSettings
 from factory.generators.hf import HFGenerator
-from factory.loop import _request_seed, sample_verify_keep
+from factory.star.sample import _request_seed, sample_verify_keep
 from verifiers.math import MathVerifier
 
 
@@ -57,10 +57,10 @@ def factory_tokens_per_s(generator, task, sampling, batch_problems: int) -> floa
     verifier = MathVerifier()
     try:
         with tempfile.TemporaryDirectory() as run_dir:
-            summary = sample_verify_keep(task, generator, verifier, sampling, Path(run_dir), batch_problems)
+            stage = sample_verify_keep(task, generator, verifier, sampling, Path(run_dir), batch_problems)
     finally:
         verifier.close()
-    return summary["this_session"]["tokens_per_s"]
+    return stage.summary["this_session"]["tokens_per_s"]
 
 
 def main() -> None:

@@ -19,9 +19,7 @@ if __name__ == "__main__":  # vLLM starts worker processes
     elapsed = time.perf_counter() - started
     generator.close()
     verifier = MathVerifier()
-    correct = sum(
-        verifier.verify(c.text, p.answer).correct for p, row in zip(task.problems, out) for c in row
-    )
+    correct = sum(verifier.verify(c.text, p.gold).correct for p, row in zip(task.problems, out) for c in row)
     verifier.close()
     tokens = sum(c.tokens for row in out for c in row)
     print(

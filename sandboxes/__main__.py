@@ -8,27 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from sandboxes import Limits, SandboxUnavailable
-
-BACKENDS = ("process", "bwrap", "docker", "http")
-
-
-def open_sandbox(backend: str, limits: Limits, url: str | None = None, workers: int = 1):
-    if backend == "process":
-        from sandboxes.process import ProcessSandbox
-
-        return ProcessSandbox(workers=workers, limits=limits)
-    if backend == "bwrap":
-        from sandboxes.bwrap import BwrapSandbox
-
-        return BwrapSandbox(limits=limits)
-    if backend == "docker":
-        from sandboxes.docker import DockerSandbox
-
-        return DockerSandbox(limits=limits)
-    from sandboxes.http import HttpSandbox
-
-    return HttpSandbox(url or "http://localhost:8080", limits=limits)
+from sandboxes import BACKENDS, Limits, SandboxUnavailable, open_sandbox
 
 
 def main(argv: list[str] | None = None) -> int:

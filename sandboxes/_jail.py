@@ -36,6 +36,7 @@ import time
 import traceback  # imported here, once: importing it in each job would cost ~6 ms a job
 import types
 
+import _finish
 import _landlock
 import _seccomp
 
@@ -160,21 +161,14 @@ def _supervise(pid: int, out_r: int, err_r: int, limits: dict, started: float, u
         while _read_into(fd, streams, poller, open_fds):
             pass
         os.close(fd)
-    duration = time.monotonic() - started
-    cap = limits["output_bytes"]
-    stdout, stderr = bytes(streams[out_r][:cap]), bytes(streams[err_r][: max(cap - len(streams[out_r]), 0)])
     exit_code = os.waitstatus_to_exitcode(wait_status)
-    if status is None:
-        status = _exit_status(exit_code, stderr)
-    return {
-        "status": status,
-        "exit_code": exit_code if exit_code >= 0 and status != "timeout" else None,
-        "signal": -exit_code if exit_code < 0 else None,
-        "stdout": stdout.decode("utf-8", "replace"),
-        "stderr": stderr.decode("utf-8", "replace"),
-        "duration_s": round(duration, 4),
-        "reason": reason,
-    }
+    stderr_tail = streams[err_r][-_finish.MEMORY_HINT_BYTES :]
+    out_of_memory = exit_code == MEMORY_EXIT and b"MemoryError" in stderr_tail
+    result = _finish.finish(
+        exit_code, bytes(streams[out_r]), bytes(streams[err_r]), limits["output_bytes"], status, reason,
+        out_of_memory,
+    )  # fmt: skip
+    return {**result, "duration_s": round(time.monotonic() - started, 4)}
 
 
 def _read_into(fd: int, streams: dict, poller, open_fds: set) -> bool:
@@ -191,14 +185,6 @@ def _read_into(fd: int, streams: dict, poller, open_fds: set) -> bool:
         return False
     streams[fd] += chunk
     return True
-
-
-def _exit_status(exit_code: int, stderr: bytes) -> str:
-    if exit_code == 0:
-        return "ok"
-    if exit_code == MEMORY_EXIT and b"MemoryError" in stderr[-4096:]:
-        return "memory"
-    return "error"
 
 
 def _kill_group(pid: int) -> None:

@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from sandboxes import Limits, Result, SandboxUnavailable
+from sandboxes._finish import finish
 from sandboxes.process import readable_python
 
 _NOBODY = 65534
@@ -108,16 +109,5 @@ def run_capped(command: list[str], limits: Limits, stdin: str, layers: tuple[str
     process.stdout.close()
     process.stderr.close()
     stdout, stderr = streams.values()
-    if status is None:
-        status = "ok" if returncode == 0 else "memory" if b"MemoryError" in stderr[-4096:] else "error"
-    cap = limits.output_bytes
-    return Result(
-        status,
-        returncode if returncode >= 0 and status != "timeout" else None,
-        bytes(stdout[:cap]).decode("utf-8", "replace"),
-        bytes(stderr[: max(cap - len(stdout), 0)]).decode("utf-8", "replace"),
-        round(time.monotonic() - started, 4),
-        layers,
-        reason,
-        signal=-returncode if returncode < 0 else None,
-    )
+    result = finish(returncode, bytes(stdout), bytes(stderr), limits.output_bytes, status, reason)
+    return Result(**result, duration_s=round(time.monotonic() - started, 4), layers=layers)

@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from sandboxes import Limits, Result, SandboxUnavailable
+from sandboxes._finish import finish
 
 
 class DockerSandbox:
@@ -73,21 +74,11 @@ class DockerSandbox:
             container.kill()
             return Result("timeout", None, duration_s=time.monotonic() - started, layers=self.layers)
         container.reload()
-        state = container.attrs.get("State", {})
-        cap = limits.output_bytes
+        oom_killed = bool(container.attrs.get("State", {}).get("OOMKilled"))
         stdout = container.logs(stdout=True, stderr=False)
         stderr = container.logs(stdout=False, stderr=True)
-        status = "ok" if exit_code == 0 else "memory" if state.get("OOMKilled") else "error"
-        if len(stdout) + len(stderr) > cap:
-            status = "output_limit"
-        return Result(
-            status,
-            exit_code,
-            stdout[:cap].decode("utf-8", "replace"),
-            stderr[: max(cap - len(stdout), 0)].decode("utf-8", "replace"),
-            time.monotonic() - started,
-            self.layers,
-        )
+        result = finish(exit_code, stdout, stderr, limits.output_bytes, out_of_memory=oom_killed)
+        return Result(**result, duration_s=time.monotonic() - started, layers=self.layers)
 
     def close(self) -> None:
         self._client.close()

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 
 from sandboxes import Limits, Result
+from sandboxes._finish import finish
 
 
 class HttpSandbox:
@@ -56,17 +57,7 @@ def _result(reply: dict, limits: Limits, duration: float) -> Result:
         return Result(
             "sandbox_error", duration_s=duration, layers=HttpSandbox.layers, reason=reply.get("message", "")
         )
-    stdout, stderr = run.get("stdout") or "", run.get("stderr") or ""
-    code = run.get("return_code")
-    if run.get("status") == "TimeLimitExceeded":
-        status = "timeout"
-    elif len(stdout.encode()) + len(stderr.encode()) > limits.output_bytes:
-        status = "output_limit"
-    elif code == 0:
-        status = "ok"
-    else:
-        status = "memory" if "MemoryError" in stderr[-4096:] else "error"
-    cap = limits.output_bytes
-    return Result(
-        status, code, stdout[:cap], stderr[: max(cap - len(stdout), 0)], duration, HttpSandbox.layers
-    )
+    stdout, stderr = ((run.get(name) or "").encode() for name in ("stdout", "stderr"))
+    stopped = "timeout" if run.get("status") == "TimeLimitExceeded" else None
+    result = finish(run.get("return_code"), stdout, stderr, limits.output_bytes, stopped)
+    return Result(**result, duration_s=duration, layers=HttpSandbox.layers)

@@ -11,15 +11,14 @@ import pytest
 from factory.tasks import humaneval, mbpp
 from sandboxes import Result
 from tests.conftest import REPO, SHARED_DATA
-from verifiers.code import CodeGold, CodeVerifier, extract_code
+from verifiers.code import CodeVerifier, extract_code
+from verifiers.code.gold import CodeGold
 from verifiers.code.split import parse_quietly, split_tests
 
 ADD_TESTS = "assert add(1, 2) == 3\nassert add(-4, 4) == 0\nassert add(10, 5) == 15\n"
-ADD_GOLD = CodeGold(tests=ADD_TESTS).to_json()
+ADD_GOLD = CodeGold(tests=ADD_TESTS)
 # The same checks in a shape that does not split (a loop): decided in program mode.
-ADD_LOOP_GOLD = CodeGold(
-    tests="for a, b in [(1, 2), (-4, 4), (10, 5)]:\n    assert add(a, b) == a + b\n"
-).to_json()
+ADD_LOOP_GOLD = CodeGold(tests="for a, b in [(1, 2), (-4, 4), (10, 5)]:\n    assert add(a, b) == a + b\n")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +71,7 @@ class RecordingSandbox:
 def test_expected_outputs_never_enter_the_sandbox_in_values_mode(verifier):
     recording = RecordingSandbox(verifier.sandbox)
     checker = CodeVerifier(recording, workers=1)
-    gold = CodeGold(tests="assert add(1, 2) == 987654321\n").to_json()
+    gold = CodeGold(tests="assert add(1, 2) == 987654321\n")
     verdict = checker.verify(fenced("def add(a, b):\n    return a + b\n"), gold)
     checker.close()
     assert verdict.reason == "wrong_answer" and "987654321" not in recording.programs[0]
@@ -127,7 +126,7 @@ def test_patched_unittest_helpers_do_not_pass(verifier):
         "import unittest\nunittest.TestCase.assertEqual = lambda self, a, b, msg=None: None\n"
         "def add(a, b):\n    return 0\n"
     )
-    verdict = verifier.verify(fenced(spoof), CodeGold(tests=tests).to_json())
+    verdict = verifier.verify(fenced(spoof), CodeGold(tests=tests))
     assert verdict.status == "incorrect" and verdict.mode == "program"
 
 
@@ -136,11 +135,11 @@ def test_patched_math_isclose_does_not_pass(verifier):
         "import math\nfor x in [1.0, 2.0]:\n    assert math.isclose(area(x), 3.14159 * x * x, rel_tol=1e-3)\n"
     )
     spoof = "import math\nmath.isclose = lambda *a, **k: True\ndef area(r):\n    return 0.0\n"
-    assert verifier.verify(fenced(spoof), CodeGold(tests=tests).to_json()).status == "incorrect"
+    assert verifier.verify(fenced(spoof), CodeGold(tests=tests)).status == "incorrect"
 
 
 def test_tests_with_no_assert_are_unverifiable_not_passed(verifier):
-    gold = CodeGold(tests="def check(candidate):\n    pass\n", entry_point="add").to_json()
+    gold = CodeGold(tests="def check(candidate):\n    pass\n", entry_point="add")
     verdict = verifier.verify(fenced("def add(a, b):\n    return a + b\n"), gold)
     assert (verdict.status, verdict.reason) == ("unverifiable", "no_tests")
 
@@ -207,13 +206,13 @@ def _mbpp_embedded_problems():
 def test_real_model_outputs_get_their_verdicts(verifier, row):
     """Responses of the embedded Qwen2.5-Coder-0.5B on the embedded MBPP slice (a real run)."""
     problem = _mbpp_embedded_problems()[row["problem"]]
-    verdict = verifier.verify(row["response"], problem.answer)
+    verdict = verifier.verify(row["response"], problem.gold)
     assert (verdict.status, verdict.reason) == (row["verdict"], row["reason"])
 
 
 def test_all_humaneval_canonical_solutions_pass(verifier):
     problems = humaneval().problems
-    futures = [verifier.submit(_canonical(p.id), p.answer) for p in problems]
+    futures = [verifier.submit(p, _canonical(p.id)) for p in problems]
     failed = [(p.id, f.result()) for p, f in zip(problems, futures) if not f.result().correct]
     assert len(problems) == 164 and not failed
 
@@ -224,7 +223,7 @@ STUBS = {"empty": "", "pass": "    pass\n", "raise": "    raise NotImplementedEr
 @pytest.mark.parametrize("stub", STUBS)
 def test_humaneval_stubs_fail_everywhere(verifier, stub):
     problems = humaneval().problems
-    futures = [verifier.submit(STUBS[stub], p.answer) for p in problems]
+    futures = [verifier.submit(p, STUBS[stub]) for p in problems]
     passed = [p.id for p, f in zip(problems, futures) if f.result().status != "incorrect"]
     assert not passed
 
@@ -239,7 +238,7 @@ def _canonical(task_id: str) -> str:
 def test_all_sanitized_mbpp_reference_solutions_pass(verifier):
     rows = json.loads((SHARED_DATA / "mbpp/sanitized-mbpp.json").read_text())
     problems = mbpp(source=str(SHARED_DATA / "mbpp/sanitized-mbpp.json")).problems
-    futures = [verifier.submit(fenced(row["code"]), p.answer) for row, p in zip(rows, problems)]
+    futures = [verifier.submit(p, fenced(row["code"])) for row, p in zip(rows, problems)]
     failed = [(p.id, f.result()) for p, f in zip(problems, futures) if not f.result().correct]
     assert len(problems) == 427 and not failed
 
@@ -251,7 +250,7 @@ def test_sanitized_mbpp_stubs_fail_everywhere(verifier, stub):
     problems = mbpp(source=str(SHARED_DATA / "mbpp/sanitized-mbpp.json")).problems
     body = STUBS[stub]
     futures = [
-        verifier.submit(fenced(f"def {_called(row)}(*args, **kwargs):\n{body}"), p.answer)
+        verifier.submit(p, fenced(f"def {_called(row)}(*args, **kwargs):\n{body}"))
         for row, p in zip(rows, problems)
     ]
     passed = [p.id for p, f in zip(problems, futures) if f.result().status != "incorrect"]

@@ -64,7 +64,7 @@ def test_code_verifier_instantiates_with_the_process_sandbox():
     verifier = instantiate(cfg.verifier)
     try:
         assert verifier.sandbox.name == "process"
-        verdict = verifier.verify("```python\ndef f(x):\n    return x\n```", task.problems[0].answer)
+        verdict = verifier.verify("```python\ndef f(x):\n    return x\n```", task.problems[0].gold)
         assert verdict.status == "incorrect"  # a real run in the real sandbox: the wrong function
     finally:
         verifier.close()

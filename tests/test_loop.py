@@ -15,7 +15,7 @@ import pytest
 from factory import tasks
 from factory.generators import SamplingSettings
 from factory.generators.fake import FakeGenerator
-from factory.loop import sample_verify_keep
+from factory.star.sample import sample_verify_keep
 from tests.conftest import REPO
 from verifiers import Verdict
 from verifiers.math import MathVerifier
@@ -26,7 +26,7 @@ SAMPLING = SamplingSettings(n=4, max_tokens=32)
 def right_on_even_samples(messages, index):
     """Answers the embedded GSM8K problems by looking up the gold: right on even sample indices."""
     question = messages[0]["content"]
-    gold = next(p.answer for p in tasks.gsm8k(limit=100).problems if p.question in question)
+    gold = next(p.gold for p in tasks.gsm8k(limit=100).problems if p.question in question)
     return f"Step by step... \\boxed{{{gold if index % 2 == 0 else int(gold) + 1}}}"
 
 
@@ -45,7 +45,7 @@ def test_writes_attempts_train_rows_and_summary(tmp_path, verifier):
     task = tasks.gsm8k(limit=6)
     summary = sample_verify_keep(
         task, FakeGenerator(responder=right_on_even_samples), verifier, SAMPLING, tmp_path, batch_problems=4
-    )
+    ).summary
     attempts = read_jsonl(tmp_path / "attempts.jsonl")
     assert len(attempts) == 24 and len({a["id"] for a in attempts}) == 24
     assert {a["verdict"] for a in attempts} == {"correct", "incorrect"}
@@ -68,18 +68,18 @@ def test_train_rows_load_with_datasets_as_chat(tmp_path, verifier):
 class UnsureVerifier:
     name, version, settings_hash = "unsure", "0", "0"
 
-    def submit(self, response, gold):
+    def submit(self, problem, response):
         future = Future()
         future.set_result(
-            Verdict("unverifiable", "timeout", None) if "9" in gold else Verdict("incorrect", "x")
+            Verdict("unverifiable", "timeout", None) if "9" in problem.gold else Verdict("incorrect", "x")
         )
         return future
 
 
 def test_unverifiable_attempts_are_not_counted_as_wrong(tmp_path):
     task = tasks.gsm8k(limit=10)
-    summary = sample_verify_keep(task, FakeGenerator(), UnsureVerifier(), SAMPLING, tmp_path)
-    unsure_problems = sum("9" in p.answer for p in task.problems)
+    summary = sample_verify_keep(task, FakeGenerator(), UnsureVerifier(), SAMPLING, tmp_path).summary
+    unsure_problems = sum("9" in p.gold for p in task.problems)
     assert summary["unverifiable"] == 4 * unsure_problems > 0
     assert summary["incorrect"] == 4 * (10 - unsure_problems)
 
@@ -109,7 +109,7 @@ def test_resume_generates_only_what_is_missing(tmp_path, verifier):
     written = len(read_jsonl(tmp_path / "attempts.jsonl"))
     assert 0 < written < 40
     second = FakeGenerator(responder=right_on_even_samples)
-    summary = sample_verify_keep(task, second, verifier, SAMPLING, tmp_path, batch_problems=2)
+    summary = sample_verify_keep(task, second, verifier, SAMPLING, tmp_path, batch_problems=2).summary
     attempts = read_jsonl(tmp_path / "attempts.jsonl")
     assert len(attempts) == len({a["id"] for a in attempts}) == 40
     assert sum(second.calls) * 4 == 40 - written
@@ -123,7 +123,7 @@ def test_finished_run_redoes_nothing_and_more_samples_add_only_new_ones(tmp_path
     sample_verify_keep(task, again, verifier, SAMPLING, tmp_path)
     assert again.calls == []
     more = FakeGenerator()
-    summary = sample_verify_keep(task, more, verifier, SamplingSettings(n=6, max_tokens=32), tmp_path)
+    summary = sample_verify_keep(task, more, verifier, SamplingSettings(n=6, max_tokens=32), tmp_path).summary
     assert summary["attempts"] == 18 and summary["this_session"]["attempts"] == 6
 
 
@@ -133,7 +133,7 @@ def test_torn_last_line_is_cut_and_redone(tmp_path, verifier):
     log = tmp_path / "attempts.jsonl"
     lines = log.read_text().splitlines(keepends=True)
     log.write_text("".join(lines[:-1]) + lines[-1][:25])  # a write cut off by a kill
-    summary = sample_verify_keep(task, FakeGenerator(), verifier, SAMPLING, tmp_path)
+    summary = sample_verify_keep(task, FakeGenerator(), verifier, SAMPLING, tmp_path).summary
     assert summary["attempts"] == 8 and summary["this_session"]["attempts"] == 1
     assert len(read_jsonl(log)) == 8
 
@@ -143,7 +143,7 @@ import sys, time
 from factory import tasks
 from factory.generators import SamplingSettings
 from factory.generators.fake import FakeGenerator
-from factory.loop import sample_verify_keep
+from factory.star.sample import sample_verify_keep
 from verifiers.math import MathVerifier
 from pathlib import Path
 
@@ -173,7 +173,7 @@ def test_sigkill_mid_run_loses_nothing_written_and_duplicates_nothing(tmp_path, 
     assert 10 <= len(survived) < 80
     summary = sample_verify_keep(
         tasks.gsm8k(limit=40), FakeGenerator(), verifier, SamplingSettings(n=2, max_tokens=8), tmp_path
-    )
+    ).summary
     ids = [a["id"] for a in read_jsonl(log)]
     assert len(ids) == len(set(ids)) == 80 and survived <= set(ids)
     assert summary["this_session"]["attempts"] == 80 - len(survived)

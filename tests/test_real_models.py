@@ -98,7 +98,7 @@ def test_embedded_model_solves_easy_gsm8k_problems():
         sampling = SamplingSettings(n=2, max_tokens=320, seed=0)
         requests = [Request(task.messages(p), 2, seed=i) for i, p in enumerate(task.problems)]
         out = generator.generate(requests, sampling)
-        verdicts = [verifier.verify(c.text, p.answer) for p, row in zip(task.problems, out) for c in row]
+        verdicts = [verifier.verify(c.text, p.gold) for p, row in zip(task.problems, out) for c in row]
     finally:
         generator.close()
         verifier.close()
@@ -139,8 +139,8 @@ def test_star_round_two_is_served_by_vllm_from_the_trained_folder(smollm2_gguf, 
     """Rounds reload weights in vLLM: round 1 runs on the folder the real fine-tune of round 0 wrote."""
     from factory.generators.vllm import VLLMGenerator
     from factory.models import resolve_model
-    from factory.star import StarLoop, StarSettings
-    from factory.train import TrainSettings, finetune
+    from factory.star.loop import StarLoop, StarSettings
+    from factory.star.train import TrainSettings, finetune
     from verifiers.math import MathVerifier
 
     base = resolve_model(str(smollm2_gguf))

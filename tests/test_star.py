@@ -11,7 +11,9 @@ import pytest
 from factory import tasks
 from factory.generators import Request, SamplingSettings
 from factory.generators.fake import FakeGenerator
-from factory.star import StarLoop, StarSettings, hint_leak, select
+from factory.star.loop import StarLoop, StarSettings
+from factory.star.rationalize import hint_leak
+from factory.star.select import select
 from factory.tasks import Problem, Task
 from verifiers.math import MathVerifier
 
@@ -72,7 +74,7 @@ def solves_only_with_hint(messages, index):
         return "I get \\boxed{-1}."
     easy = problem.question in [p.question for p in tasks.gsm8k(limit=2).problems]
     if easy or "Hint:" in content:
-        return f"Step {index}: we add up the pieces carefully and get \\boxed{{{problem.answer}}}."
+        return f"Step {index}: we add up the pieces carefully and get \\boxed{{{problem.gold}}}."
     return "I get \\boxed{-1}."
 
 
@@ -162,7 +164,7 @@ def test_star_end_to_end_with_a_real_tiny_finetune(tmp_path, tiny_model_dir, ver
     are solved) and to something else for the others; a real LoRA fine-tune runs between rounds,
     and round 1 samples from the trained folder."""
     from factory.generators.hf import HFGenerator
-    from factory.train import TrainSettings, finetune
+    from factory.star.train import TrainSettings, finetune
 
     def make_generator(model):
         return HFGenerator(model=model, dtype="float32", device="cpu")

@@ -1,8 +1,9 @@
-"""What the verifier command lines share: rows in, verdicts out in input order, with a progress bar.
+"""What the verifier command lines share: (row, problem) pairs in, rows plus verdicts out, in input
+order, with a progress bar.
 
-Rows are submitted ahead of the writer (a window of `8 x workers`), written as soon as the oldest is
-decided, and flushed one by one; a bad row stops reading with its place named, and every row read
-before it is still written.
+Rows are submitted ahead of the writer (a window of `window_size`), written as soon as the oldest
+is decided, and flushed one by one; a bad row stops reading with its place named, and every row
+read before it is still written.
 """
 
 from __future__ import annotations
@@ -11,19 +12,18 @@ import collections
 import json
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from collections.abc import Iterable
 from pathlib import Path
 
 from tqdm import tqdm
 
-from factory.tasks import ProblemFileError
+from factory.rows import RowError
+from verifiers import Problem, Verifier, stamp
 
 
 def verify_rows(
-    verifier,
-    rows: Iterable[dict],
-    submit: Callable[[dict], Future],
+    verifier: Verifier,
+    rows: Iterable[tuple[dict, Problem]],
     output: Path,
     window_size: int,
     total: int | None = None,
@@ -31,15 +31,15 @@ def verify_rows(
     """Write each row plus its verdict (and the verifier's stamp) to `output`, then close the
     verifier; the exit status for the command line."""
     try:
-        return _write_verdicts(verifier, rows, submit, output, window_size, total)
+        return _write_verdicts(verifier, rows, output, window_size, total)
     finally:
         verifier.close()
 
 
-def _write_verdicts(verifier, rows, submit, output: Path, window_size: int, total: int | None) -> int:
-    stamp = {"verifier": f"{verifier.name}@{verifier.version}", "verifier_settings": verifier.settings_hash}
+def _write_verdicts(verifier: Verifier, rows, output: Path, window_size: int, total: int | None) -> int:
+    stamped = stamp(verifier)
     counts: collections.Counter = collections.Counter()
-    error: ProblemFileError | None = None
+    error: RowError | None = None
     window: deque = deque()
     with open(output, "w", encoding="utf-8") as out, tqdm(total=total, desc="verified", unit="row") as bar:
 
@@ -50,17 +50,17 @@ def _write_verdicts(verifier, rows, submit, output: Path, window_size: int, tota
             row.update(
                 {k: v for k, v in (("mode", verdict.mode), ("detail", verdict.detail)) if v is not None}
             )
-            out.write(json.dumps({**row, **stamp}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({**row, **stamped}, ensure_ascii=False) + "\n")
             out.flush()
             counts[verdict.status] += 1
             bar.update(1)
 
         try:
-            for row in rows:
-                window.append((row, submit(row)))
+            for row, problem in rows:
+                window.append((row, verifier.submit(problem, str(row["response"]))))
                 while window and (window[0][1].done() or len(window) > window_size):
                     write_oldest()
-        except ProblemFileError as exc:
+        except RowError as exc:
             error = exc
         while window:  # rows read before a bad one are still written
             write_oldest()
@@ -71,11 +71,3 @@ def _write_verdicts(verifier, rows, submit, output: Path, window_size: int, tota
     print(f"{done} rows: " + ", ".join(f"{counts[s]} {s}" for s in ("correct", "incorrect", "unverifiable")))
     print(f"output: {output}")
     return 0
-
-
-def count_rows(path: Path) -> int | None:
-    """Rows in a jsonl file (for the progress bar's total); None for other formats."""
-    if path.suffix != ".jsonl":
-        return None
-    with open(path, encoding="utf-8") as lines:
-        return sum(1 for line in lines if line.strip())

@@ -1,9 +1,13 @@
 """Code verifier: run a model's program against a problem's tests in a sandbox; values out, compare
 outside.
 
-A problem's gold is a `CodeGold` (serialized as JSON in `Problem.answer`): `setup` (code that runs
+A problem's gold is a `CodeGold` (`gold.py`), parsed once per problem: `setup` (code that runs
 before the response, e.g. HumanEval's prompt with its imports and helpers), `tests` (a test
 program) and `entry_point` (the function HumanEval's `check(candidate)` receives).
+
+Files: `gold.py` the gold and how benchmark rows become one; `split.py` the tests split into
+checks; `harness.py` the untrusted side (the programs that run in the sandbox); `judge.py` the
+trusted side (reading and judging what the sandbox returned).
 
 Steps for one response:
 1. extract the code: the last fenced block that defines the entry point (else the last fenced
@@ -11,7 +15,7 @@ Steps for one response:
    `incorrect: syntax_error`. A body-only completion (no `def entry_point`) continues `setup`.
 2. split the tests (`split.py`); when every assert splits, `values` mode, else `program` mode
    (`harness.py` describes both and the spoofs each closes). The verdict's `mode` says which.
-3. run in the sandbox; the trusted side judges the records.
+3. run in the sandbox; the trusted side (`judge.py`) judges the records.
 
 Verdicts: `correct: passed`; `incorrect:` wrong_answer, exception, load_error, timeout, memory,
 output_limit, tests_not_run, malformed_output, no_code, syntax_error; `unverifiable:`
@@ -23,42 +27,21 @@ Not covered: tests that need files, network or stdin fixtures; languages other t
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from sandboxes import Limits
-from verifiers import Verdict
-from verifiers.code.harness import (
-    judge_program,
-    judge_values,
-    new_marker,
-    records,
-    values_job,
-    whole_job,
-)
+from sandboxes import Limits, Sandbox
+from verifiers import Problem, Verdict, settings_hash
+from verifiers.code.gold import CodeGold
+from verifiers.code.harness import new_marker, values_job, whole_job
+from verifiers.code.judge import judge_program, judge_values, records
 from verifiers.code.split import parse_quietly, split_tests
 
 __version__ = "0.1.0"
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _SANDBOX_FAILURES = {"timeout": "timeout", "memory": "memory", "output_limit": "output_limit"}
-
-
-@dataclass(frozen=True)
-class CodeGold:
-    tests: str
-    setup: str = ""
-    entry_point: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> CodeGold:
-        return cls(**json.loads(text))
 
 
 def extract_code(response: str, entry_point: str | None = None, setup: str = "") -> str | None:
@@ -96,12 +79,16 @@ class CodeVerifierSettings:
 
 
 class CodeVerifier:
+    """`submit(problem, response)` for the factory (a Future; programs run on `workers` threads);
+    `verify(response, gold)` to check one response against a `CodeGold` directly."""
+
     name = "code"
+    kind = "code"
     version = __version__
 
     def __init__(
         self,
-        sandbox,
+        sandbox: Sandbox,
         timeout_s: float = 10.0,
         memory_mb: int = 1024,
         workers: int = 2,
@@ -110,31 +97,27 @@ class CodeVerifier:
         self.sandbox = sandbox
         self.settings = CodeVerifierSettings(timeout_s, memory_mb, values_mode)
         self.limits = Limits(timeout_s=timeout_s, memory_mb=memory_mb)
-        blob = json.dumps(
-            {"version": self.version, "sandbox": sandbox.name, **asdict(self.settings)}, sort_keys=True
-        )
-        self.settings_hash = hashlib.sha256(blob.encode()).hexdigest()[:12]
+        self.settings_hash = settings_hash(self.version, {"sandbox": sandbox.name, **asdict(self.settings)})
         self._threads = ThreadPoolExecutor(workers, thread_name_prefix="code-verifier")
 
-    def submit(self, response: str, gold: str) -> Future:
-        return self._threads.submit(self.verify, response, gold)
+    def submit(self, problem: Problem, response: str) -> Future[Verdict]:
+        return self._threads.submit(self.verify, response, problem.gold)
 
-    def verify(self, response: str, gold: str) -> Verdict:
-        problem = CodeGold.from_json(gold)
-        code = extract_code(response, problem.entry_point, problem.setup)
+    def verify(self, response: str, gold: CodeGold) -> Verdict:
+        code = extract_code(response, gold.entry_point, gold.setup)
         if code is None:
             return Verdict("incorrect", "no_code")
-        source = candidate_source(code, problem)
+        source = candidate_source(code, gold)
         if parse_quietly(source) is None:
             return Verdict("incorrect", "syntax_error", code)
-        split = _split(problem.tests) if self.settings.values_mode else None
+        split = _split(gold.tests) if self.settings.values_mode else None
         marker = new_marker()
         if split is not None:
-            (program, stdin), mode = values_job(source, split, problem.entry_point, marker), "values"
-        elif "assert" not in problem.tests:
+            (program, stdin), mode = values_job(source, split, gold.entry_point, marker), "values"
+        elif "assert" not in gold.tests:
             return Verdict("unverifiable", "no_tests", code)
         else:
-            (program, stdin), mode = whole_job(source, _runnable_tests(problem), marker), "program"
+            (program, stdin), mode = whole_job(source, _runnable_tests(gold), marker), "program"
         try:
             result = self.sandbox.run(program, self.limits, stdin)
         except Exception as exc:  # the sandbox broke, not the program
@@ -160,7 +143,7 @@ def _split(tests: str):
     return split_tests(tests)  # every sample of a problem has the same tests: split them once
 
 
-def _runnable_tests(problem: CodeGold) -> str:
-    if problem.entry_point and "def check(" in problem.tests:
-        return f"{problem.tests}\n\ncheck({problem.entry_point})\n"
-    return problem.tests
+def _runnable_tests(gold: CodeGold) -> str:
+    if gold.entry_point and "def check(" in gold.tests:
+        return f"{gold.tests}\n\ncheck({gold.entry_point})\n"
+    return gold.tests

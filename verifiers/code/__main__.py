@@ -16,29 +16,29 @@ import argparse
 import sys
 from pathlib import Path
 
-from factory.tasks import ProblemFileError, humaneval_gold, mbpp_gold
-from factory.tasks import read_rows as rows_with_lines
-from sandboxes import Limits, SandboxUnavailable
-from sandboxes.__main__ import BACKENDS, open_sandbox
-from verifiers.cli import count_rows, verify_rows
+from factory.rows import RowError, count_rows
+from factory.rows import read_rows as rows_with_lines
+from sandboxes import BACKENDS, Limits, SandboxUnavailable, open_sandbox
+from verifiers import Problem
+from verifiers.cli import verify_rows
 from verifiers.code import CodeVerifier
+from verifiers.code.gold import humaneval_gold, mbpp_gold
 
 
 def read_rows(path: Path):
-    """(row, gold JSON) pairs; the format is told by the fields each row has."""
+    """(row, problem) pairs; the format is told by the fields each row has."""
     for where, row in rows_with_lines(str(path)):
         if not isinstance(row.get("response"), str):
-            raise ProblemFileError(f"{where}: missing or non-text field 'response'")
+            raise RowError(f"{where}: missing or non-text field 'response'")
         if "entry_point" in row:
             gold = humaneval_gold(row, where)
         elif "test_list" in row:
             gold = mbpp_gold(row, where)[0]
         else:
-            raise ProblemFileError(
+            raise RowError(
                 f"{where}: neither a HumanEval row (field 'entry_point') nor an MBPP row (field 'test_list')"
             )
-        row["_gold"] = gold.to_json()
-        yield row
+        yield row, Problem(where, str(row.get("prompt") or row.get("text") or ""), gold)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     return verify_rows(
         verifier,
         read_rows(args.input),
-        lambda row: verifier.submit(row["response"], row.pop("_gold")),
         args.output,
         window_size=4 * args.workers,
         total=count_rows(args.input),

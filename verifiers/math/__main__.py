@@ -1,6 +1,6 @@
 """Verify existing generations: `python -m verifiers.math IN.jsonl -o OUT.jsonl [--workers N]`.
 
-IN may also be .json (a list of rows) or .parquet; rows are read by the factory's own reader.
+IN may also be .json (a list of rows) or .parquet; rows are read by `factory.rows`.
 
 Each input row needs `answer` (the gold final answer; a GSM8K-style solution ending in `#### N`
 is cut to N) and `response` (the model's text). Output rows are the input rows plus `verdict`,
@@ -14,18 +14,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from factory.tasks import ProblemFileError
-from factory.tasks import read_rows as rows_with_lines
-from verifiers.cli import count_rows, verify_rows
+from factory.rows import RowError, count_rows
+from factory.rows import read_rows as rows_with_lines
+from verifiers import Problem
+from verifiers.cli import verify_rows
 from verifiers.math import MathVerifier
 
 
 def read_rows(path: Path):
+    """(row, problem) pairs."""
     for where, row in rows_with_lines(str(path)):
         for field in ("answer", "response"):
             if not isinstance(row.get(field), str | int | float):
-                raise ProblemFileError(f"{where}: missing or non-text field {field!r}")
-        yield row
+                raise RowError(f"{where}: missing or non-text field {field!r}")
+        yield row, Problem(where, str(row.get("question", "")), gold_of(row["answer"]))
 
 
 def gold_of(answer) -> str:
@@ -50,7 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     return verify_rows(
         verifier,
         read_rows(args.input),
-        lambda row: verifier.submit(str(row["response"]), gold_of(row["answer"])),
         args.output,
         window_size=8 * args.workers,
         total=count_rows(args.input),

@@ -1,13 +1,11 @@
-"""The rejection-sampling round: sample N attempts per problem, verify each, keep the correct ones.
-
-Reads top to bottom: `run(cfg)` builds the three collaborators from the config and hands them to
-`sample_verify_keep`, which takes them as plain objects (a fake generator is 20 lines).
+"""One pass of sample-verify-keep: N attempts per problem, each verified, the correct ones kept.
 
 Generation and verification overlap: batch b+1 is generated while batch b's verdicts finish in the
 verifier's worker processes, and batch b is written as soon as batch b+1 is out (at once, when the
-fast path already decided all of it). Every attempt is
-appended to `attempts.jsonl` the moment it is verified; `train.jsonl` and `summary.json` are derived
-from that log at the end, so a resumed run never duplicates a row.
+fast path already decided all of it). Every attempt is appended to the stage's attempt log the
+moment it is verified; the stage's rows and summary are derived from that log at the end, so a
+resumed pass never duplicates a row. The collaborators are plain objects (a fake generator is 20
+lines).
 """
 
 from __future__ import annotations
@@ -15,10 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections.abc import Sequence
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,17 +22,16 @@ from tqdm import tqdm
 
 from factory.generators import Completion, Generator, Request, SamplingSettings
 from factory.metrics import mean_pass_at_k
-from factory.models import ModelNotFoundError
-from factory.store import AttemptLog, attempt_id, write_json_atomic, write_jsonl_atomic
-from factory.tasks import Problem, ProblemFileError, Task
-from sandboxes import SandboxUnavailable
-from verifiers import STATUSES
+from factory.rows import write_json_atomic, write_jsonl_atomic
+from factory.run_folder import AttemptLog, StageFolder
+from factory.tasks import Task
+from verifiers import STATUSES, Problem, Verifier, stamp
 
 
 @dataclass(frozen=True)
-class RunResult:
-    run_dir: Path
-    summary: dict
+class StagePass:
+    summary: dict  # as written to the stage's summary.json
+    rows: tuple[dict, ...]  # the correct attempts as chat rows, as written to the stage's train.jsonl
 
 
 @dataclass
@@ -49,7 +44,7 @@ class _Todo:
 class _Context:
     task: Task
     generator: Generator
-    verifier: object
+    verifier: Verifier
     sampling: SamplingSettings
     log: AttemptLog
     # What this invocation did: a resumed run reports its own speed, not the earlier one's.
@@ -59,89 +54,35 @@ class _Context:
     started: float = field(default_factory=time.perf_counter)
 
 
-def run(cfg) -> RunResult:
-    """STaR rounds from a Hydra config (`factory/star.py`); one round without training is plain
-    rejection sampling. Top-level `summary.json` and `train.jsonl` describe the last round."""
-    from omegaconf import OmegaConf
-
-    from factory.history import plot_heldout, write_history
-    from factory.star import StarLoop, StarSettings
-    from factory.tracking import WandbTracker
-
-    run_dir = Path(cfg.run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    task: Task = _instantiate(cfg.task)  # bad rows fail here, before any model loads
-    heldout: Task | None = _instantiate(cfg.star.heldout) if cfg.star.heldout else None
-    sampling = SamplingSettings(**cfg.sampling)
-    settings = StarSettings(**{k: v for k, v in cfg.star.items() if k not in ("heldout", "training")})
-    with ExitStack() as stack:
-        tracker = WandbTracker(run_dir=run_dir, config=OmegaConf.to_container(cfg, resolve=True), **cfg.wandb)
-        stack.callback(tracker.finish)
-        verifier = _instantiate(cfg.verifier)
-        stack.callback(verifier.close)
-        star = StarLoop(
-            task,
-            heldout,
-            lambda model: _instantiate(cfg.generator, model=model),
-            verifier,
-            _trainer(cfg) if settings.train else None,
-            sampling,
-            settings,
-            run_dir,
-            cfg.batch_problems,
-        )
-        rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
-        last = next(r for r in reversed(rounds) if r["round"] != "final")  # not the final evaluation
-        sample_summary = json.loads(
-            (run_dir / f"round-{last['round']}" / "sample" / "summary.json").read_text()
-        )
-        summary = {**sample_summary, "train_rows": last["selected_rows"], "rounds": rounds}
-        write_json_atomic(run_dir / "summary.json", summary)
-        shutil.copyfile(run_dir / f"round-{last['round']}" / "train.jsonl", run_dir / "train.jsonl")
-        write_history(run_dir, rounds)
-        plot_heldout(run_dir, rounds)
-        tracker.log_summary(summary)
-        tracker.log_dataset(run_dir / "train.jsonl")
-    return RunResult(run_dir, summary)
-
-
-def _trainer(cfg):
-    from factory.models import resolve_model
-    from factory.train import TrainSettings, finetune
-
-    base = resolve_model(cfg.generator.model)  # always the BASE model (STaR, ReST-EM)
-    settings = TrainSettings(**cfg.star.training)
-
-    def train(rows: list[dict], output_dir: Path) -> dict:
-        result = finetune(base, rows, output_dir, settings)
-        return {"model_dir": str(result.model_dir), "train_loss": result.train_loss}
-
-    return train
-
-
-def _instantiate(node, **overrides):
-    """hydra's instantiate, minus its wrapper around errors that are about the user's input."""
-    from hydra.errors import InstantiationException
-    from hydra.utils import instantiate
-
-    try:
-        return instantiate(node, **overrides)
-    except InstantiationException as exc:
-        if isinstance(exc.__cause__, ProblemFileError | ModelNotFoundError | SandboxUnavailable):
-            raise exc.__cause__ from None
-        raise
+def attempt_id(
+    problem_id: str, prompt_hash: str, model_id: str, sampling: SamplingSettings, index: int
+) -> str:
+    # `n` is left out on purpose: raising n on a finished run adds samples and redoes none.
+    key = [
+        problem_id,
+        prompt_hash,
+        model_id,
+        sampling.temperature,
+        sampling.top_p,
+        sampling.max_tokens,
+        sampling.seed,
+        index,
+    ]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
 
 
 def sample_verify_keep(
     task: Task,
     generator: Generator,
-    verifier,
+    verifier: Verifier,
     sampling: SamplingSettings,
-    run_dir: Path,
+    folder: Path,
     batch_problems: int = 8,
-) -> dict:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    ctx = _Context(task, generator, verifier, sampling, AttemptLog(run_dir / "attempts.jsonl"))
+) -> StagePass:
+    """Samples what `folder`'s attempt log lacks, then derives the stage's rows and summary."""
+    stage = StageFolder(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    ctx = _Context(task, generator, verifier, sampling, AttemptLog(stage.attempts))
     try:
         plan = _plan(task, generator, sampling)
         todo = [_Todo(p, [(i, a) for i, a in ids if a not in ctx.log.records]) for p, ids in plan]
@@ -155,8 +96,7 @@ def sample_verify_keep(
                 batch = todo[start : start + batch_problems]
                 completions = _generate(ctx, batch)
                 verdicts = [
-                    [verifier.submit(c.text, t.problem.answer) for c in row]
-                    for t, row in zip(batch, completions)
+                    [verifier.submit(t.problem, c.text) for c in row] for t, row in zip(batch, completions)
                 ]
                 if in_flight:  # its verdicts finished while this batch was generated
                     _write(ctx, *in_flight, bar)
@@ -167,10 +107,11 @@ def sample_verify_keep(
                     in_flight = (batch, completions, verdicts)
             if in_flight:
                 _write(ctx, *in_flight, bar)
-        kept = write_jsonl_atomic(run_dir / "train.jsonl", _train_rows(task, plan, ctx.log))
-        summary = _summarize(ctx, plan, kept)
-        write_json_atomic(run_dir / "summary.json", summary)
-        return summary
+        rows = tuple(_train_rows(task, plan, ctx.log))
+        write_jsonl_atomic(stage.train, rows)
+        summary = _summarize(ctx, plan, len(rows))
+        write_json_atomic(stage.summary, summary)
+        return StagePass(summary, rows)
     finally:
         ctx.log.close()
 
@@ -210,6 +151,7 @@ def _generate(ctx: _Context, batch: Sequence[_Todo]) -> list[list[Completion]]:
 
 def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
     sampling_key = {k: v for k, v in asdict(ctx.sampling).items() if k != "n"}
+    stamped = stamp(ctx.verifier)
     for todo, row, futures in zip(batch, completions, verdicts):
         seed = _request_seed(todo.problem.id, ctx.sampling, todo.ids[0][0])
         for (index, aid), completion, future in zip(todo.ids, row, futures):
@@ -228,18 +170,21 @@ def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
                     "extracted": verdict.extracted,
                     "mode": verdict.mode,
                     "detail": verdict.detail,
-                    "gold": todo.problem.answer,
+                    "gold": _gold_text(todo.problem.gold),
                     "task": ctx.task.name,
                     "prompt_hash": ctx.task.prompt_hash,
                     "model": ctx.generator.model_id,
                     "sampling": sampling_key,
-                    "verifier": f"{ctx.verifier.name}@{ctx.verifier.version}",
-                    "verifier_settings": ctx.verifier.settings_hash,
+                    **stamped,
                 }
             )
             ctx.tokens += completion.tokens
             ctx.attempts += 1
             bar.update(1)
+
+
+def _gold_text(gold) -> str:
+    return gold if isinstance(gold, str) else gold.to_json()  # a CodeGold, as 0.1.0 wrote it
 
 
 def _train_rows(task: Task, plan, log: AttemptLog):
@@ -271,7 +216,7 @@ def _summarize(ctx: _Context, plan, kept: int) -> dict:
     return {
         "task": ctx.task.name,
         "model": ctx.generator.model_id,
-        "verifier": f"{ctx.verifier.name}@{ctx.verifier.version}",
+        "verifier": stamp(ctx.verifier)["verifier"],
         "problems": len(plan),
         "samples_per_problem": sampling.n,
         "attempts": len(records),

@@ -1,0 +1,147 @@
+"""The composition root: a Hydra config becomes objects, the STaR loop runs, the run's files are
+written. This is the only module that reads a DictConfig; everything it builds takes plain values.
+
+`main(cfg)` is what `python -m factory` calls: a sweep parent hands each job to a process of its
+own (`factory.sweep`); a job runs `run(cfg)` and prints its summary, and an error in what the user
+gave (a bad problem row, a missing model, a task and verifier of different kinds, a sandbox this
+machine lacks) ends it with one `error:` line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from factory.generators import SamplingSettings
+from factory.models import ModelNotFoundError
+from factory.report import render_summary
+from factory.rows import RowError, write_json_atomic
+from factory.run_folder import AttemptLogError, RunFolder
+from factory.star.loop import StarLoop, StarSettings, Trainer
+from factory.tasks import Task
+from sandboxes import SandboxUnavailable
+
+
+class ConfigError(ValueError):
+    """Parts of a config that do not fit together; the message says which and what would."""
+
+
+# Errors in what the user gave us (or a backend this machine lacks): one plain line, no traceback.
+USER_ERRORS = (RowError, ModelNotFoundError, AttemptLogError, SandboxUnavailable, ConfigError)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    summary: dict
+
+
+def main(cfg) -> None:
+    from factory.sweep import is_sweep_parent, run_job_in_subprocess
+
+    if is_sweep_parent():  # under -m, each job gets a process of its own
+        if run_job_in_subprocess(cfg.wandb.group) != 0:
+            raise SystemExit("error: a sweep job failed; its output is above")
+        return
+    try:
+        result = run(cfg)
+    except USER_ERRORS as exc:
+        raise SystemExit(f"error: {exc}") from None
+    render_summary(result.summary)
+    print(f"run dir: {result.run_dir}")
+
+
+def run(cfg) -> RunResult:
+    """STaR rounds from a Hydra config; one round without training is plain rejection sampling.
+    The run's `summary.json` and `train.jsonl` describe the last round."""
+    from omegaconf import OmegaConf
+
+    from factory.tracking import WandbTracker
+
+    folder = RunFolder(Path(cfg.run_dir))
+    folder.root.mkdir(parents=True, exist_ok=True)
+    task: Task = _instantiate(cfg.task)  # bad rows fail here, before any model loads
+    heldout: Task | None = _instantiate(cfg.star.heldout) if cfg.star.heldout else None
+    _check_kinds(cfg.verifier._target_, task, heldout)
+    sampling = SamplingSettings(**cfg.sampling)
+    settings = StarSettings(**{k: v for k, v in cfg.star.items() if k not in ("heldout", "training")})
+    with ExitStack() as stack:
+        tracker = WandbTracker(
+            run_dir=folder.root, config=OmegaConf.to_container(cfg, resolve=True), **cfg.wandb
+        )
+        stack.callback(tracker.finish)
+        verifier = _instantiate(cfg.verifier)
+        stack.callback(verifier.close)
+        star = StarLoop(
+            task,
+            heldout,
+            lambda model: _instantiate(cfg.generator, model=model),
+            verifier,
+            _trainer(cfg) if settings.train else None,
+            sampling,
+            settings,
+            folder.root,
+            cfg.batch_problems,
+        )
+        rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
+        summary = write_results(folder, rounds)
+        tracker.log_summary(summary)
+        tracker.log_dataset(folder.train)
+    return RunResult(folder.root, summary)
+
+
+def write_results(folder: RunFolder, rounds: list[dict]) -> dict:
+    """The run's own files, from its rounds: summary, last selection, history, held-out plot."""
+    from factory.history import plot_heldout, write_history
+
+    last = next(r for r in reversed(rounds) if r["round"] != "final")  # not the final evaluation
+    last_round = folder.round(last["round"])
+    sample_summary = json.loads(last_round.stage("sample").summary.read_text())
+    summary = {**sample_summary, "train_rows": last["selected_rows"], "rounds": rounds}
+    write_json_atomic(folder.summary, summary)
+    shutil.copyfile(last_round.selection, folder.train)
+    write_history(folder.root, rounds)
+    plot_heldout(folder.root, rounds)
+    return summary
+
+
+def _check_kinds(verifier_target: str, task: Task, heldout: Task | None) -> None:
+    from hydra.utils import get_class
+
+    kind = get_class(verifier_target).kind
+    for checked in (task, heldout):
+        if checked is not None and checked.kind != kind:
+            raise ConfigError(
+                f"task {checked.name!r} is a {checked.kind} task, but the verifier ({verifier_target}) "
+                f"judges {kind} answers: use verifier={checked.kind}"
+            )
+
+
+def _trainer(cfg) -> Trainer:
+    from factory.models import resolve_model
+    from factory.star.train import TrainSettings, finetune
+
+    base = resolve_model(cfg.generator.model)  # always the BASE model (STaR, ReST-EM)
+    settings = TrainSettings(**cfg.star.training)
+
+    def train(rows: list[dict], output_dir: Path) -> dict:
+        result = finetune(base, rows, output_dir, settings)
+        return {"model_dir": str(result.model_dir), "train_loss": result.train_loss}
+
+    return train
+
+
+def _instantiate(node, **overrides):
+    """hydra's instantiate, minus its wrapper around errors that are about the user's input."""
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate
+
+    try:
+        return instantiate(node, **overrides)
+    except InstantiationException as exc:
+        if isinstance(exc.__cause__, RowError | ModelNotFoundError | SandboxUnavailable):
+            raise exc.__cause__ from None
+        raise

@@ -1,0 +1,138 @@
+"""The run folder: where every file of a run lives, the append-only attempt log, and the markers
+that say what is finished. Nothing else spells a path inside a run folder.
+
+Layout (the same as in 0.1.0, so folders written then resume now):
+
+    <run>/round-<r>/<stage>/attempts.jsonl  every attempt of a stage (sample | rationalize | heldout)
+    <run>/round-<r>/<stage>/train.jsonl     the stage's correct attempts as chat rows
+    <run>/round-<r>/<stage>/summary.json    the stage's figures
+    <run>/round-<r>/train.jsonl             the selection after round r
+    <run>/round-<r>/model/                  the model trained after round r (renamed into place)
+    <run>/round-<r>/round.json              the round's figures; it marks the round finished
+    <run>/final-heldout/...                 the last trained model on the held-out task (a stage)
+    <run>/summary.json, train.jsonl, history.jsonl, heldout_pass_at_1.png   the run's results
+
+Resume rests on two facts: every attempt has an ID derived from what produced it (problem, prompt
+template, model, sampling settings, sample index), and each record is one line, appended and
+flushed as soon as it is verified. A process killed with SIGKILL loses at most the attempts it had
+in flight and, at worst, leaves one torn last line, which the next open cuts off.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from factory.rows import read_jsonl, write_json_atomic
+
+
+@dataclass(frozen=True)
+class StageFolder:
+    """One pass of sample-verify-keep: its log, its rows, its figures."""
+
+    path: Path
+
+    @property
+    def attempts(self) -> Path:
+        return self.path / "attempts.jsonl"
+
+    @property
+    def train(self) -> Path:
+        return self.path / "train.jsonl"
+
+    @property
+    def summary(self) -> Path:
+        return self.path / "summary.json"
+
+
+@dataclass(frozen=True)
+class RoundFolder:
+    path: Path
+
+    def stage(self, name: str) -> StageFolder:
+        return StageFolder(self.path / name)
+
+    @property
+    def selection(self) -> Path:
+        return self.path / "train.jsonl"
+
+    @property
+    def model(self) -> Path:
+        return self.path / "model"
+
+    def finished(self) -> dict | None:
+        """The round's figures if it finished, else None (an unfinished round is resumed)."""
+        marker = self.path / "round.json"
+        return json.loads(marker.read_text()) if marker.exists() else None
+
+    def finish(self, summary: dict) -> None:
+        write_json_atomic(self.path / "round.json", summary)
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    root: Path
+
+    def round(self, index: int) -> RoundFolder:
+        return RoundFolder(self.root / f"round-{index}")
+
+    def previous_selection(self, index: int) -> list[dict]:
+        """The rows selected after round `index - 1` (none before round 0)."""
+        return read_jsonl(self.round(index - 1).selection) if index > 0 else []
+
+    @property
+    def final_heldout(self) -> StageFolder:
+        return StageFolder(self.root / "final-heldout")
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "summary.json"
+
+    @property
+    def train(self) -> Path:
+        return self.root / "train.jsonl"
+
+    @property
+    def history(self) -> Path:
+        return self.root / "history.jsonl"
+
+    @property
+    def heldout_plot(self) -> Path:
+        return self.root / "heldout_pass_at_1.png"
+
+
+class AttemptLogError(ValueError):
+    pass
+
+
+class AttemptLog:
+    """A stage's `attempts.jsonl`: records by attempt ID, appended and flushed one by one."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.records: dict[str, dict] = {}
+        if path.exists():
+            self._load()
+        self._file = open(path, "a", encoding="utf-8")
+
+    def _load(self) -> None:
+        data = self.path.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]
+        if len(complete) != len(data):  # a torn line from a killed writer: drop it
+            with open(self.path, "r+b") as torn:
+                torn.truncate(len(complete))
+        for number, line in enumerate(complete.decode("utf-8").splitlines(), start=1):
+            try:
+                record = json.loads(line)
+                self.records[record["id"]] = record
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise AttemptLogError(f"{self.path}:line {number}: not an attempt record") from None
+
+    def append(self, record: dict) -> None:
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.flush()
+        self.records[record["id"]] = record
+
+    def close(self) -> None:
+        self._file.close()
