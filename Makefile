@@ -60,9 +60,24 @@ test-vllm: $(VLLM_VENV)/.installed ## vLLM backend tests on vLLM's CPU build (a 
 	$(VLLM_VENV)/bin/python -m pytest -m vllm $(ARGS)
 
 .PHONY: lint
-lint: $(VENV)/.installed ## ruff check and format check
+lint: $(VENV)/.installed ## ruff check and format check; the import-layer contract (pyproject's [tool.importlinter])
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
+
+.PHONY: imports
+imports: $(VENV)/.installed ## print the import graph: each project module and the project modules it imports
+	@$(PY) -c "$$IMPORT_GRAPH"
+
+define IMPORT_GRAPH
+import grimp
+graph = grimp.build_graph("factory", "verifiers", "sandboxes")
+for module in sorted(graph.modules):
+    imported = sorted(graph.find_modules_directly_imported_by(module))
+    if imported:
+        print(module, "->", ", ".join(imported))
+endef
+export IMPORT_GRAPH
 
 .PHONY: bench
 bench: $(VENV)/.installed ## factory vs raw-engine tokens/s on the embedded model
@@ -70,5 +85,5 @@ bench: $(VENV)/.installed ## factory vs raw-engine tokens/s on the embedded mode
 
 .PHONY: clean
 clean: ## remove run outputs and caches (keeps .venv and the converted model cache)
-	rm -rf runs multirun outputs wandb .pytest_cache .ruff_cache
+	rm -rf runs multirun outputs wandb .pytest_cache .ruff_cache .import_linter_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

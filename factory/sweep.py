@@ -19,6 +19,8 @@ from hydra.experimental.callback import Callback
 from rich.console import Console
 from rich.table import Table
 
+from factory.run_folder import RunFolder
+
 CHILD_ENV = "STARFACTORY_SWEEP_CHILD"
 
 
@@ -44,12 +46,14 @@ class SweepSummary(Callback):
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         jobs = []
-        for summary_path in sorted(sweep_dir.glob("*/summary.json")):
-            summary = json.loads(summary_path.read_text())
-            overrides = (summary_path.parent / ".hydra" / "overrides.yaml").read_text().splitlines()
+        for job in map(RunFolder, sorted(sweep_dir.iterdir())):
+            if not job.summary.exists():  # not a job's folder, or a job that failed
+                continue
+            summary = json.loads(job.summary.read_text())
+            overrides = (job.root / ".hydra" / "overrides.yaml").read_text().splitlines()
             jobs.append(
                 {
-                    "job": summary_path.parent.name,
+                    "job": job.root.name,
                     "overrides": [o.lstrip("- ") for o in overrides],
                     "pass@1": summary["pass@1"],
                     "solved": summary["solved"],

@@ -1,5 +1,10 @@
 """Sandboxes: run one untrusted Python program under limits and say what happened.
 
+Owns: isolation, limits, and the classification of how a run ended (`_finish.py`, shared by every
+backend). Does not own: what the program is or what its output means (the code verifier builds
+the programs and judges their records). It imports nothing of
+`factory` or `verifiers`.
+
 One interface for every backend: `run(program, limits) -> Result`, plus `close()` and the tuple of
 isolation `layers` the backend really applies on this machine (a missing kernel feature drops its
 layer and the result says so, rather than failing or pretending).
@@ -61,25 +66,3 @@ class Sandbox(Protocol):
 
 class SandboxUnavailable(RuntimeError):
     """The backend cannot run on this machine (no engine, no binary); the message says why."""
-
-
-BACKENDS = ("process", "bwrap", "docker", "http")
-
-
-def open_sandbox(backend: str, limits: Limits, url: str | None = None, workers: int = 1) -> Sandbox:
-    """A backend by name (for the command lines; Hydra's `sandbox=` group builds them in a run)."""
-    if backend == "process":
-        from sandboxes.process import ProcessSandbox
-
-        return ProcessSandbox(workers=workers, limits=limits)
-    if backend == "bwrap":
-        from sandboxes.bwrap import BwrapSandbox
-
-        return BwrapSandbox(limits=limits)
-    if backend == "docker":
-        from sandboxes.docker import DockerSandbox
-
-        return DockerSandbox(limits=limits)
-    from sandboxes.http import HttpSandbox
-
-    return HttpSandbox(url or "http://localhost:8080", limits=limits)

@@ -8,7 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from sandboxes import BACKENDS, Limits, SandboxUnavailable, open_sandbox
+from sandboxes import Limits, SandboxUnavailable
+from sandboxes.backends import BACKENDS, open_sandbox
 
 
 def main(argv: list[str] | None = None) -> int:

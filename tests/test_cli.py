@@ -109,3 +109,19 @@ def test_a_missing_docker_engine_stops_a_code_run_with_one_line(tmp_path):
     if result.returncode == 0:
         pytest.skip("a Docker engine answers here")
     assert "error: no Docker engine answers at" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        (("task=mbpp",), "error: task 'mbpp' is a code task, but the verifier (verifiers.math.MathVerifier)"),
+        (
+            ("verifier=code",),
+            "error: task 'gsm8k' is a math task, but the verifier (verifiers.code.CodeVerifier)",
+        ),
+    ],
+)
+def test_a_task_and_a_verifier_of_different_kinds_stop_before_any_model_loads(tmp_path, overrides, message):
+    result = factory_cli(*overrides, "generator.model=/no/such/model", f"hydra.run.dir={tmp_path}")
+    assert result.returncode != 0 and message in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and not (tmp_path / "round-0").exists()

@@ -15,6 +15,7 @@ from factory.star.loop import StarLoop, StarSettings
 from factory.star.rationalize import hint_leak
 from factory.star.select import select
 from factory.tasks import Problem, Task
+from verifiers.code.gold import CodeGold
 from verifiers.math import MathVerifier
 
 PROBLEM = Problem("p1", "Tom has 3 bags of 4 apples. How many apples?", "12")
@@ -35,6 +36,28 @@ PROBLEM = Problem("p1", "Tom has 3 bags of 4 apples. How many apples?", "12")
 )
 def test_hint_leak(response, expected):
     assert hint_leak(response, PROBLEM) == expected
+
+
+CODE_PROBLEM = Problem(
+    "c1",
+    "Write f, which doubles x.\nYour code should pass this test:\nassert f(1) == 2",
+    CodeGold(tests="assert f(1) == 2\nassert f(2) == 4\nassert f(5) == 10\n"),
+    "assert f(1) == 2\nassert f(2) == 4\nassert f(5) == 10",
+)
+DOUBLE = "```python\ndef f(x):\n    return 2 * x\n"
+
+
+@pytest.mark.parametrize(
+    "response,expected",
+    [
+        (DOUBLE + "```", None),
+        (DOUBLE + "\nassert f(1) == 2\n```", None),  # the test the question shows may be repeated
+        (DOUBLE + "\nassert f(5) == 10\n```", "quotes_tests"),  # a test only the hint showed
+        ("The hint's tests need doubling.\n" + DOUBLE + "```", "mentions_hint"),
+    ],
+)
+def test_code_hint_leak(response, expected):
+    assert hint_leak(response, CODE_PROBLEM, "code") == expected
 
 
 def test_answer_that_is_in_the_question_may_come_early():

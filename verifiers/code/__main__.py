@@ -18,7 +18,8 @@ from pathlib import Path
 
 from factory.rows import RowError, count_rows
 from factory.rows import read_rows as rows_with_lines
-from sandboxes import BACKENDS, Limits, SandboxUnavailable, open_sandbox
+from sandboxes import Limits, SandboxUnavailable
+from sandboxes.backends import BACKENDS, open_sandbox
 from verifiers import Problem
 from verifiers.cli import verify_rows
 from verifiers.code import CodeVerifier
