@@ -4,7 +4,8 @@ Hydra's basic launcher runs every job in the launching process, so a model loade
 (GPU memory, vLLM workers) would stay for the next. `run_job_in_subprocess` starts each job as its
 own `python -m factory` with the job's overrides and waits for it; `SweepSummary` (a Hydra
 callback, `conf/hydra/default.yaml`) reads every job's `summary.json` when the sweep ends, ranks
-the jobs by pass@1 and writes `sweep_summary.json` beside them.
+the jobs by pass@1 and writes `sweep_summary.json` beside them. It reads Hydra's own runtime config
+(`HydraConfig`: overrides, sweep folder), never a job's config.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Backends: `hf` (transformers, CPU or GPU), `vllm` (GPU, or vLLM's CPU build), `openai` (any
 OpenAI-compatible server), `fake` (deterministic, unit tests only). Each is a plain class with
 `model_id`, `generate(requests, sampling)` and `close()`; the loop depends on nothing else.
+
+Owns: turning chat prompts into completions, with token counts and finish reasons. Does not own:
+where a model's files come from (`factory.models`), what the prompts say (`factory.tasks`), or
+which attempts exist already (`factory.star.sample` and the run folder).
 """
 
 from __future__ import annotations
