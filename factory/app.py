@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from factory.generators import SamplingSettings
+from factory.hardware import DtypeChoice
 from factory.models import ModelNotFoundError
 from factory.report import render_summary
 from factory.rows import RowError, write_json_atomic
@@ -66,6 +67,8 @@ def run(cfg) -> RunResult:
     task: Task = _instantiate(cfg.task)  # bad rows fail here, before any model loads
     heldout: Task | None = _instantiate(cfg.star.heldout) if cfg.star.heldout else None
     _check_kinds(cfg.verifier._target_, task, heldout)
+    dtype = _hardware_dtype(cfg.generator)
+    generator_overrides = {"dtype": dtype.dtype} if dtype else {}
     sampling = SamplingSettings(**cfg.sampling)
     settings = StarSettings(**{k: v for k, v in cfg.star.items() if k not in ("heldout", "training")})
     with ExitStack() as stack:
@@ -78,7 +81,7 @@ def run(cfg) -> RunResult:
         star = StarLoop(
             task,
             heldout,
-            lambda model: _instantiate(cfg.generator, model=model),
+            lambda model: _instantiate(cfg.generator, model=model, **generator_overrides),
             verifier,
             _trainer(cfg) if settings.train else None,
             sampling,
@@ -87,25 +90,37 @@ def run(cfg) -> RunResult:
             cfg.batch_problems,
         )
         rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
-        summary = write_results(folder, rounds)
+        summary = write_results(folder, rounds, {"dtype": dtype.as_record()} if dtype else {})
         tracker.log_summary(summary)
         tracker.log_dataset(folder.train)
     return RunResult(folder.root, summary)
 
 
-def write_results(folder: RunFolder, rounds: list[dict]) -> dict:
-    """The run's own files, from its rounds: summary, last selection, history, held-out plot."""
+def write_results(folder: RunFolder, rounds: list[dict], extra: dict) -> dict:
+    """The run's own files, from its rounds: summary (with `extra`), last selection, history,
+    held-out plot."""
     from factory.history import plot_heldout, write_history
 
     last = next(r for r in reversed(rounds) if r["round"] != "final")  # not the final evaluation
     last_round = folder.round(last["round"])
     sample_summary = json.loads(last_round.stage("sample").summary.read_text())
-    summary = {**sample_summary, "train_rows": last["selected_rows"], "rounds": rounds}
+    summary = {**sample_summary, **extra, "train_rows": last["selected_rows"], "rounds": rounds}
     write_json_atomic(folder.summary, summary)
     shutil.copyfile(last_round.selection, folder.train)
     write_history(folder.root, rounds)
     plot_heldout(folder.root, rounds)
     return summary
+
+
+def _hardware_dtype(generator) -> DtypeChoice | None:
+    """`dtype=auto` made concrete for this machine, printed once; None for a backend without one."""
+    if "dtype" not in generator:
+        return None
+    from factory.hardware import Capabilities, choose_dtype
+
+    choice = choose_dtype(generator.dtype, Capabilities.detect(generator.get("device", "auto")))
+    print(f"dtype: {choice.dtype} ({choice.reason})")
+    return choice
 
 
 def _check_kinds(verifier_target: str, task: Task, heldout: Task | None) -> None:
@@ -129,6 +144,7 @@ def _trainer(cfg) -> Trainer:
 
     def train(rows: list[dict], output_dir: Path) -> dict:
         result = finetune(base, rows, output_dir, settings)
+        print(f"trained {output_dir} in {result.dtype}: loss {result.train_loss:.3f}")
         return {"model_dir": str(result.model_dir), "train_loss": result.train_loss}
 
     return train

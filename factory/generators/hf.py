@@ -2,7 +2,9 @@
 
 Seeds: each batch seeds torch's generator with its first request's seed, so a run is reproducible
 for the same settings and batch composition; transformers has no per-sequence seed in a batch
-(vLLM on a GPU does, see `vllm.py`). Runs on CPU or a single GPU (`device`).
+(vLLM on a GPU does, see `vllm.py`). Runs on CPU or a single GPU (`device`). `dtype=auto` picks
+bfloat16 only where the device computes it natively, float32 (float16 on a GPU) elsewhere
+(`factory.hardware`); the choice and its reason are in `self.dtype`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from factory.generators import Completion, Request, SamplingSettings
+from factory.hardware import Capabilities, choose_dtype
 from factory.models import model_id, resolve_model
 
 
@@ -17,7 +20,7 @@ class HFGenerator:
     def __init__(
         self,
         model: str = "embedded",
-        dtype: str = "bfloat16",
+        dtype: str = "auto",
         device: str = "auto",
         max_batch_sequences: int = 32,
     ):
@@ -32,7 +35,9 @@ class HFGenerator:
         self.tokenizer = AutoTokenizer.from_pretrained(path, padding_side="left")
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype)).to(self._device)
+        self.dtype = choose_dtype(dtype, Capabilities.detect(self._device))
+        weights = getattr(torch, self.dtype.dtype)
+        self.model = AutoModelForCausalLM.from_pretrained(path, dtype=weights).to(self._device)
         self.model.eval()
         eos = self.model.generation_config.eos_token_id
         self._eos_ids = set(eos if isinstance(eos, list) else [eos]) | {self.tokenizer.eos_token_id}

@@ -6,6 +6,10 @@ HF folder (bf16 safetensors + tokenizer), so every generator backend, vLLM inclu
 any model folder. The folder is written under a temporary name and renamed into place: a round
 killed mid-training leaves no folder that a resumed run would take for finished.
 
+Precision follows the hardware as generation does (`factory.hardware`, `dtype=auto`): bfloat16
+mixed precision only where the device computes it natively, float16 on a GPU without it, float32
+elsewhere; the choice is returned with the result.
+
 Covered: causal-LM SFT with loss on the assistant turn only, on CPU or one GPU. Not covered:
 multi-GPU training, full fine-tuning of large models (use LoRA), packing.
 """
@@ -28,6 +32,7 @@ class TrainSettings:
     lora_alpha: int = 32
     max_length: int = 768
     seed: int = 0
+    dtype: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class TrainResult:
     train_loss: float
     rows: int
     steps: int
+    dtype: str
 
 
 def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: TrainSettings) -> TrainResult:
@@ -46,8 +52,11 @@ def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: 
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
+    from factory.hardware import Capabilities, choose_dtype
+
     if not rows:
         raise ValueError("no accepted rows to train on")
+    precision = choose_dtype(settings.dtype, Capabilities.detect("auto")).dtype
     tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
     model = AutoModelForCausalLM.from_pretrained(base_model_dir, dtype=torch.float32)
     scratch = Path(tempfile.mkdtemp(prefix=".training-", dir=_ensure(output_dir.parent)))
@@ -75,7 +84,8 @@ def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: 
                 report_to="none",
                 seed=settings.seed,
                 use_cpu=not torch.cuda.is_available(),
-                bf16=False,
+                bf16=precision == "bfloat16",
+                fp16=precision == "float16",
             ),
         )
         output = trainer.train()
@@ -85,7 +95,7 @@ def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: 
         os.replace(scratch / "model", _ensure(output_dir.parent) / output_dir.name)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return TrainResult(output_dir, float(output.training_loss), len(rows), int(output.global_step))
+    return TrainResult(output_dir, float(output.training_loss), len(rows), int(output.global_step), precision)
 
 
 def _ensure(folder: Path) -> Path:
