@@ -29,8 +29,8 @@ class Capabilities:
 
         cuda = torch.cuda.is_available() if device == "auto" else device.startswith("cuda")
         if cuda:
-            return cls("cuda", cuda_bf16=torch.cuda.is_bf16_supported(), cpu_model=_cpu_info("model name"))
-        return cls("cpu", cpu_flags=frozenset(_cpu_info("flags").split()), cpu_model=_cpu_info("model name"))
+            return cls("cuda", cuda_bf16=torch.cuda.is_bf16_supported(), cpu_model=cpu_info("model name"))
+        return cls("cpu", cpu_flags=frozenset(cpu_info("flags").split()), cpu_model=cpu_info("model name"))
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def choose_dtype(requested: str, capabilities: Capabilities) -> DtypeChoice:
     return DtypeChoice("float32", f"{where} has no native bfloat16 (no {' or '.join(NATIVE_BF16_CPU_FLAGS)})")
 
 
-def _cpu_info(field: str) -> str:
+def cpu_info(field: str) -> str:
     """A field of the first processor in /proc/cpuinfo; empty where there is none (not Linux)."""
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()

