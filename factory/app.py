@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from factory.generators import SamplingSettings
+from factory.generators import BackendUnavailable, SamplingSettings
 from factory.hardware import DtypeChoice
 from factory.models import ModelNotFoundError
 from factory.report import render_summary
@@ -31,7 +31,14 @@ class ConfigError(ValueError):
 
 
 # Errors in what the user gave us (or a backend this machine lacks): one plain line, no traceback.
-USER_ERRORS = (RowError, ModelNotFoundError, AttemptLogError, SandboxUnavailable, ConfigError)
+USER_ERRORS = (
+    RowError,
+    ModelNotFoundError,
+    AttemptLogError,
+    SandboxUnavailable,
+    ConfigError,
+    BackendUnavailable,
+)
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,6 @@ def _instantiate(node, **overrides):
     try:
         return instantiate(node, **overrides)
     except InstantiationException as exc:
-        if isinstance(exc.__cause__, RowError | ModelNotFoundError | SandboxUnavailable):
+        if isinstance(exc.__cause__, RowError | ModelNotFoundError | SandboxUnavailable | BackendUnavailable):
             raise exc.__cause__ from None
         raise

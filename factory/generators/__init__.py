@@ -18,6 +18,10 @@ from typing import Protocol
 Message = dict  # {"role": "user" | "assistant" | "system", "content": str}
 
 
+class BackendUnavailable(RuntimeError):
+    """A backend whose library this environment lacks; the message says how to add it."""
+
+
 @dataclass(frozen=True)
 class SamplingSettings:
     n: int = 4

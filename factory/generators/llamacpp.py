@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from factory.generators import Completion, Request, SamplingSettings
+from factory.generators import BackendUnavailable, Completion, Request, SamplingSettings
 from factory.models import gguf_file, model_id
 
 
@@ -62,8 +62,14 @@ class LlamaCppGenerator:
         threads: int | None = None,
         gpu_layers: int = 0,
     ):
-        import llama_cpp
-        from llama_cpp import _internals
+        try:
+            import llama_cpp
+            from llama_cpp import _internals
+        except ImportError:
+            raise BackendUnavailable(
+                "generator=llamacpp needs llama-cpp-python: `make install-llamacpp` "
+                "(it compiles llama.cpp, about 7.5 minutes on 2 cores, once)"
+            ) from None
 
         # llama.cpp's log goes through this logger; below ERROR it prints every graph it builds
         logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
