@@ -63,6 +63,22 @@ def test_a_missing_model_path_is_named():
         LlamaCppGenerator(model="/no/such/model")
 
 
+def test_greedy_text_equals_llama_cpp_pythons_own_chat_completion(embedded):
+    """The batched decoding is llama.cpp's decoding: the same tokens as `Llama.create_chat_completion`."""
+    from factory.models import embedded_gguf
+
+    messages = list(tasks.gsm8k(limit=1).messages(tasks.gsm8k(limit=1).problems[0]))
+    ours = embedded.generate(
+        [Request(tuple(messages), 1, 0)], SamplingSettings(n=1, temperature=0.0, max_tokens=48)
+    )
+    reference = llama_cpp.Llama(model_path=str(embedded_gguf()), n_ctx=512, verbose=False)
+    try:
+        theirs = reference.create_chat_completion(messages=messages, max_tokens=48, temperature=0.0)
+    finally:
+        reference.close()
+    assert ours[0][0].text == theirs["choices"][0]["message"]["content"]
+
+
 def test_more_requests_than_sequences_refill_the_batch(embedded):
     many = [Request(({"role": "user", "content": f"Count to {i}."},), 3, i) for i in range(5)]  # 15 > 8
     out = embedded.generate(many, SamplingSettings(n=3, temperature=0.7, max_tokens=8))
