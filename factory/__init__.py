@@ -1,5 +1,8 @@
 """StarFactory: sample chain-of-thought attempts, verify them, keep what is right.
 
+Owns: the run (problems, generation, the STaR rounds, the run folder, training, figures). Does
+not own: deciding whether an attempt is right (`verifiers`) or running untrusted code (`sandboxes`).
+
 One layer per module or folder, each importing only the layers below it (the contract is
 pyproject's `[tool.importlinter]`, checked by `make lint` and the tests):
 

@@ -5,6 +5,9 @@ A problem's gold is a `CodeGold` (`gold.py`), parsed once per problem: `setup` (
 before the response, e.g. HumanEval's prompt with its imports and helpers), `tests` (a test
 program) and `entry_point` (the function HumanEval's `check(candidate)` receives).
 
+Owns: judging Python code against a problem's tests. Does not own: the isolation the code runs
+under (a `sandboxes` backend, injected) or where problems come from (`factory.tasks`).
+
 Files: `gold.py` the gold and how benchmark rows become one; `split.py` the tests split into
 checks; `harness.py` the untrusted side (the programs that run in the sandbox); `judge.py` the
 trusted side (reading and judging what the sandbox returned).

@@ -1,5 +1,9 @@
 """Math answer-equivalence verifier: correct / incorrect / unverifiable, each with a reason.
 
+Owns: reading a final answer out of a response and deciding its equivalence to the gold, within
+hard time and memory limits. Does not own: the gold's source (`factory.tasks` cuts GSM8K's
+`#### N`, MATH's last box) or what happens to the verdict.
+
 Layers, cheap to expensive:
 1. Extraction (`extract.py`): the model's final answer; none found is `incorrect: no_answer`.
 2. Fast path, in process, no sympy: both sides read as exact rationals (integers, decimals,
