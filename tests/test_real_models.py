@@ -44,6 +44,8 @@ def test_cli_end_to_end_with_smollm2(smollm2_gguf, tmp_path):
     assert len(attempts) == 8 and all(a["tokens"] > 0 and a["response"] for a in attempts)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["attempts"] == 8 and summary["this_session"]["tokens_per_s"] > 0
+    assert summary["dtype"] == {"dtype": "float32", "reason": "as configured"}
+    assert "dtype: float32 (as configured)" in result.stdout
     unsolved = summary["problems"] - summary["solved"]
     rationalized = tmp_path / "round-0" / "rationalize" / "attempts.jsonl"
     assert unsolved == 0 or len(rationalized.read_text().splitlines()) == 2 * unsolved
