@@ -25,7 +25,7 @@ from pathlib import Path
 
 from factory.generators import Generator, SamplingSettings
 from factory.rows import write_jsonl_atomic
-from factory.run_folder import RoundFolder, RunFolder
+from factory.run_folder import RunFolder
 from factory.star.rationalize import rationalize
 from factory.star.sample import StagePass, sample_verify_keep
 from factory.star.select import select
@@ -73,7 +73,11 @@ class StarLoop:
             on_round(summary)
             model = summary["trained_model"] or model
         if self.heldout and summaries and summaries[-1]["trained_model"]:
-            final = self._heldout(model, folder.final_heldout.path).summary
+            generator = self.make_generator(model)
+            try:
+                final = self._sample(self.heldout, generator, folder.final_heldout.path).summary
+            finally:
+                generator.close()
             summaries.append(
                 {
                     "round": "final",
@@ -89,7 +93,7 @@ class StarLoop:
         here = folder.round(index)
         generator = self.make_generator(model)
         try:
-            sampled = self._sample(self.task, generator, here, "sample")
+            sampled = self._sample(self.task, generator, here.stage("sample").path)
             solved = {row["problem_id"] for row in sampled.rows}
             unsolved = (
                 [p for p in self.task.problems if p.id not in solved] if self.settings.rationalize else []
@@ -98,7 +102,9 @@ class StarLoop:
                 self.task, unsolved, generator, self.verifier, self.sampling,
                 here.stage("rationalize").path, self.batch_problems,
             )  # fmt: skip
-            heldout = self._sample(self.heldout, generator, here, "heldout") if self.heldout else None
+            heldout = None
+            if self.heldout:
+                heldout = self._sample(self.heldout, generator, here.stage("heldout").path)
         finally:
             generator.close()
         accepted = [*folder.previous_selection(index), *sampled.rows, *hinted.rows]
@@ -129,16 +135,5 @@ class StarLoop:
             "trained_model": trained["model_dir"] if trained else None,
         }
 
-    def _sample(self, task: Task, generator: Generator, here: RoundFolder, stage: str) -> StagePass:
-        return sample_verify_keep(
-            task, generator, self.verifier, self.sampling, here.stage(stage).path, self.batch_problems
-        )
-
-    def _heldout(self, model: str, folder: Path) -> StagePass:
-        generator = self.make_generator(model)
-        try:
-            return sample_verify_keep(
-                self.heldout, generator, self.verifier, self.sampling, folder, self.batch_problems
-            )
-        finally:
-            generator.close()
+    def _sample(self, task: Task, generator: Generator, folder: Path) -> StagePass:
+        return sample_verify_keep(task, generator, self.verifier, self.sampling, folder, self.batch_problems)
