@@ -83,7 +83,7 @@ def run(cfg) -> RunResult:
             run_dir=folder.root, config=OmegaConf.to_container(cfg, resolve=True), **cfg.wandb
         )
         stack.callback(tracker.finish)
-        verifier = _instantiate(cfg.verifier)
+        verifier = _instantiate(cfg.verifier, **_task_verifier_settings(cfg.verifier, task))
         stack.callback(verifier.close)
         star = StarLoop(
             task,
@@ -128,6 +128,12 @@ def _hardware_dtype(generator) -> DtypeChoice | None:
     choice = choose_dtype(generator.dtype, Capabilities.detect(generator.get("device", "auto")))
     print(f"dtype: {choice.dtype} ({choice.reason})")
     return choice
+
+
+def _task_verifier_settings(verifier_cfg, task: Task) -> dict:
+    """The settings the config leaves null (`last_number_fallback: null`: "as the task asks"),
+    filled from the task."""
+    return {name: value for name, value in task.verifier_settings if verifier_cfg.get(name, 0) is None}
 
 
 def _check_kinds(verifier_target: str, task: Task, heldout: Task | None) -> None:

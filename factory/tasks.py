@@ -58,6 +58,9 @@ class Task:
     prompt: str  # a template with `{question}` (and `{hint}` in STaR's hinted prompts)
     hint: str = MATH_HINT  # the suffix STaR's rationalization adds to `prompt`
     kind: Kind = "math"  # which verifier may judge it
+    # Verifier settings the task's answers call for, used where the config leaves them null:
+    # GSM8K's golds are integers, so a response's last lone number may stand for its answer.
+    verifier_settings: tuple[tuple[str, object], ...] = ()
 
     def messages(self, problem: Problem) -> tuple[Message, ...]:
         content = self.prompt.format(question=problem.question, hint=problem.hint or problem.gold)
@@ -86,7 +89,7 @@ def gsm8k(
         if not gold:
             raise RowError(f"{where}: field 'answer': empty final answer after '####'")
         problems.append((where, Problem(_problem_id(row, question), question, gold)))
-    return Task("gsm8k", _unique(problems), prompt)
+    return Task("gsm8k", _unique(problems), prompt, verifier_settings=(("last_number_fallback", True),))
 
 
 def math(

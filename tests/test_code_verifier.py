@@ -109,8 +109,9 @@ SPOOFS = {
 @pytest.mark.parametrize("name", SPOOFS)
 @pytest.mark.parametrize("gold", [ADD_GOLD, ADD_LOOP_GOLD], ids=["values", "program"])
 def test_a_spoof_does_not_pass(verifier, name, gold):
+    # Program mode may answer "unverifiable" (an object only the candidate's code can compare).
     verdict = verifier.verify(fenced(SPOOFS[name]), gold)
-    assert verdict.status == "incorrect", (name, verdict)
+    assert verdict.status != "correct", (name, verdict)
 
 
 def test_patched_unittest_helpers_do_not_pass(verifier):

@@ -49,7 +49,7 @@ def test_writes_attempts_train_rows_and_summary(tmp_path, verifier):
     attempts = read_jsonl(tmp_path / "attempts.jsonl")
     assert len(attempts) == 24 and len({a["id"] for a in attempts}) == 24
     assert {a["verdict"] for a in attempts} == {"correct", "incorrect"}
-    assert attempts[0]["verifier"] == "math@0.1.0" and attempts[0]["model"] == "fake"
+    assert attempts[0]["verifier"] == "math@0.2.0" and attempts[0]["model"] == "fake"
     assert (summary["correct"], summary["pass@1"], summary["pass@4"], summary["solved"]) == (12, 0.5, 1.0, 6)
     assert json.loads((tmp_path / "summary.json").read_text()) == summary
 

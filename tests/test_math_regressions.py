@@ -65,3 +65,83 @@ def test_published_failure(verifier, gold, predicted, expected, direction):
         gold, predicted = predicted, gold
     verdict = verifier.verify(f"The answer is \\boxed{{{predicted}}}.", gold)
     assert verdict.status == expected, verdict
+
+
+# Issue 10: what a new user saw, each now decided right. (gold, response, expected status)
+RESPONSES = [
+    ("14916", "Final Answer: The final answer is $14{,}916$. I hope it is correct.", "correct"),
+    ("13", "So the answer: $\\frac13$", "incorrect"),
+    ("5", "we get $x \\geq 5$", "incorrect"),
+    ("2", "z = 7i - 2", "incorrect"),
+    ("1", "$\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}$", "incorrect"),
+    ("2", "the code AZYUK2A", "incorrect"),
+    ("2", "so $x = \\frac{1+\\sqrt{5}}{2}$", "incorrect"),
+    ("0", "\\boxed{}", "incorrect"),
+    ("1,-2", "\\boxed{-2} and \\boxed{1}", "correct"),
+    ("1,-2", "\\boxed{-2} then many words in between, more than forty characters... \\boxed{1}", "incorrect"),
+    (
+        "10455",
+        "so $\\boxed{255}$. Final Answer: The final answer is $10,455$. I hope it is correct.",
+        "correct",
+    ),
+    ("34", "Final Answer: The largest $n$ is 34.", "correct"),
+    ("42", "# Answer\n\n42", "correct"),
+    ("7", "**Answer:** 7", "correct"),
+    ("5", "答案是 5", "correct"),
+    ("12", "Die Antwort lautet 12.", "correct"),
+    ("9", "Answer $ 9 $", "correct"),
+    ("9", "Answer $ \n 9 \n $", "unverifiable"),  # inline math does not span lines: no answer read
+]
+
+
+@pytest.mark.parametrize("gold,response,expected", RESPONSES)
+def test_issue_10_response(verifier, gold, response, expected):
+    assert verifier.verify(response, gold).status == expected
+
+
+# Answer pairs: symmetric, so each is checked in both directions.
+PAIRS = [
+    ("2", "2x", "incorrect"),
+    ("3", "3i", "incorrect"),
+    ("2", "2e", "incorrect"),
+    ("3", "3k", "incorrect"),
+    ("33", "33a", "incorrect"),
+    ("5000000", "5 \\text{ million}", "correct"),
+    ("5000", "5 \\text{ million}", "incorrect"),
+    ("12", "12 \\text{ dollars}", "correct"),
+    ("125 miles", "125", "correct"),
+    ("\\frac{1}{3}", "\\frac{1}{3} \\textbf{meters}", "correct"),
+    ("(0,9)", "[0,9)", "incorrect"),
+    ("\\text{4:30 p.m.}", "16:30", "correct"),
+    ("\\text{4:30 p.m.}", "4:30 a.m.", "incorrect"),
+    ("0.5", "\\frac {1}{2}", "correct"),
+    ("4 4/9", "\\frac{40}{9}", "correct"),
+    ("4\\frac{4}{9}", "\\frac{40}{9}", "correct"),
+    ("\\text{(E)}", "E", "correct"),
+    ("\\text{(E)}", "D", "incorrect"),
+    ("odd", "\\text{Odd}", "correct"),
+    ("odd", "even", "incorrect"),
+    ("3:2", "6:4", "correct"),
+    ("3:2", "2:3", "incorrect"),
+    ("\\frac{1}{3}", "0.3333", "correct"),
+    ("\\frac{1}{3}", "0.33", "incorrect"),
+    ("\\frac{2}{3}", "0.666", "incorrect"),  # truncated, not rounded
+    ("1.22", "1,22", "correct"),
+    ("1000", "1 000", "correct"),
+    ("x = 5", "5", "correct"),
+    ("x \\neq 5", "x != 5", "correct"),
+    (
+        "\\begin{pmatrix}0&1\\\\1&0\\end{pmatrix}",
+        "\\begin{bmatrix} 0 & 1 \\\\ 1 & 0 \\end{bmatrix}",
+        "correct",
+    ),
+    ("x = 2 \\text{ for all } y", "x = 2", "unverifiable"),
+]
+
+
+@pytest.mark.parametrize("direction", ["gold->answer", "answer->gold"])
+@pytest.mark.parametrize("gold,answer,expected", PAIRS)
+def test_issue_10_pair(verifier, gold, answer, expected, direction):
+    if direction == "answer->gold":
+        gold, answer = answer, gold
+    assert verifier.verify(f"The answer is \\boxed{{{answer}}}.", gold).status == expected

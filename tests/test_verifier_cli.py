@@ -24,7 +24,7 @@ def test_adds_verdicts_in_input_order(tmp_path, capsys):
     assert main([str(write(tmp_path / "in.jsonl", rows)), "-o", str(out), "--workers", "1"]) == 0
     result = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["verdict"]) for r in result] == [(1, "correct"), (2, "correct"), (3, "incorrect")]
-    assert result[0]["verifier"] == "math@0.1.0" and result[0]["extracted"] == "1200"
+    assert result[0]["verifier"] == "math@0.2.0" and result[0]["extracted"] == "1200"
     assert "3 rows: 2 correct, 1 incorrect, 0 unverifiable" in capsys.readouterr().out
 
 
@@ -60,7 +60,7 @@ def test_code_cli_takes_humaneval_and_mbpp_rows(tmp_path, capsys):
     assert code_main([str(write(tmp_path / "in.jsonl", [humaneval_row, mbpp_row])), "-o", str(out)]) == 0
     result = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["verdict"], r["reason"]) for r in result] == [("correct", "passed"), ("incorrect", "no_code")]
-    assert result[0]["mode"] == "values" and result[0]["verifier"] == "code@0.1.0"
+    assert result[0]["mode"] == "values" and result[0]["verifier"] == "code@0.2.0"
     assert "2 rows: 1 correct, 1 incorrect, 0 unverifiable" in capsys.readouterr().out
 
 

@@ -22,7 +22,9 @@ Steps for one response:
 
 Verdicts: `correct: passed`; `incorrect:` wrong_answer, exception, load_error, timeout, memory,
 output_limit, tests_not_run, malformed_output, no_code, syntax_error; `unverifiable:`
-sandbox_error (the sandbox failed, not the program), no_tests (the gold has nothing to run).
+sandbox_error (the sandbox failed, not the program), no_tests (the gold has nothing to run),
+unsafe_to_judge (program mode: the tests used a value of the candidate's in a way only the
+candidate's own code could decide, e.g. `==` on an instance of its class).
 
 Not covered: tests that need files, network or stdin fixtures; languages other than Python.
 """
@@ -41,7 +43,7 @@ from verifiers.code.harness import new_marker, values_job, whole_job
 from verifiers.code.judge import judge_program, judge_values, records
 from verifiers.code.split import parse_quietly, split_tests
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # 0.2: program mode runs the candidate in a process of its own
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _SANDBOX_FAILURES = {"timeout": "timeout", "memory": "memory", "output_limit": "output_limit"}
@@ -120,7 +122,10 @@ class CodeVerifier:
         elif "assert" not in gold.tests:
             return Verdict("unverifiable", "no_tests", code)
         else:
-            (program, stdin), mode = whole_job(source, _runnable_tests(gold), marker), "program"
+            (program, stdin), mode = (
+                whole_job(source, _runnable_tests(gold), marker, gold.setup, gold.entry_point),
+                "program",
+            )
         try:
             result = self.sandbox.run(program, self.limits, stdin)
         except Exception as exc:  # the sandbox broke, not the program
@@ -133,8 +138,7 @@ class CodeVerifier:
             return Verdict("incorrect", _SANDBOX_FAILURES[result.status], code, mode=mode)
         found = records(result.stdout, marker)
         outcome = judge_values(found, split.checks) if split is not None else judge_program(found)
-        status = "correct" if outcome.passed else "incorrect"
-        return Verdict(status, outcome.reason, code, mode=mode, detail=outcome.detail)
+        return Verdict(outcome.status, outcome.reason, code, mode=mode, detail=outcome.detail)
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)

@@ -16,61 +16,92 @@ from verifiers.code.split import Check
 
 def records(stdout: str, marker: str) -> list[list]:
     """The harness's records in order; lines without the marker (the program's own output) are
-    skipped, and a marked line that is not valid JSON is kept as ["malformed"]."""
+    skipped, and a marked line that is not a non-empty JSON list is kept as ["malformed"]."""
     found = []
     prefix = marker + " "
-    for line in stdout.splitlines():
+    for line in stdout.split("\n"):  # the harness ends records with "\n" only; see str.splitlines
         if line.startswith(prefix):
             try:
-                found.append(json.loads(line[len(prefix) :]))
-            except ValueError:
-                found.append(["malformed"])
+                record = json.loads(line[len(prefix) :])
+            except (ValueError, RecursionError):
+                record = None
+            found.append(record if isinstance(record, list) and record else ["malformed"])
     return found
 
 
 @dataclass(frozen=True)
 class Outcome:
-    passed: bool
-    reason: str  # passed | wrong_answer | exception | load_error | tests_not_run | malformed_output
+    status: str  # correct | incorrect | unverifiable
+    # passed | wrong_answer | exception | load_error | tests_not_run | malformed_output | unsafe_to_judge
+    reason: str
     detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "correct"
+
+
+def _failed(reason: str, detail: str) -> Outcome:
+    return Outcome("incorrect", reason, detail)
+
+
+_BAD_PAYLOAD = (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError, AttributeError)
+
+
+def _well_formed(found: list) -> list[list]:
+    return [record if isinstance(record, list) and record else ["malformed"] for record in found]
+
+
+def _brief(value, limit: int = 80) -> str:
+    try:
+        return str(value)[:limit]
+    except RecursionError:
+        return "a value nested too deep to print"
 
 
 def judge_values(found: list[list], checks: tuple[Check, ...]) -> Outcome:
+    found = _well_formed(found)
     if found and found[0][0] == "load_error":
-        return Outcome(False, "load_error", ": ".join(map(str, found[0][1:])))
+        return _failed("load_error", _brief(": ".join(map(_brief, found[0][1:])), 300))
     results: dict[int, list] = {}
     for record in found:
         if record == ["end", len(checks)]:
             continue
-        if len(record) != 2 or not isinstance(record[0], int) or record[0] in results:
-            return Outcome(False, "malformed_output", f"unexpected record {str(record)[:80]}")
+        if len(record) != 2 or type(record[0]) is not int or record[0] in results:
+            return _failed("malformed_output", f"unexpected record {_brief(record)}")
         results[record[0]] = record[1]
     if ["end", len(checks)] not in found or sorted(results) != list(range(len(checks))):
-        return Outcome(False, "tests_not_run", f"{len(results)} of {len(checks)} checks reported")
+        return _failed("tests_not_run", f"{len(results)} of {len(checks)} checks reported")
     for index, check in enumerate(checks):
         payload = results[index]
-        if payload[0] == "raise":
-            return Outcome(False, "exception", f"check {index + 1}: {payload[1]}")
+        if isinstance(payload, list) and payload[:1] == ["raise"]:
+            return _failed("exception", f"check {index + 1}: {_brief(payload[1:2])}")
         try:
-            ok = compare(check, decode(payload[1]))
-        except (TypeError, ValueError, KeyError, IndexError, OverflowError):
+            ok = payload[0] == "value" and compare(check, decode(payload[1]))
+        except _BAD_PAYLOAD:
             ok = False
         if not ok:
-            return Outcome(False, "wrong_answer", f"check {index + 1} of {len(checks)}: {check.actual[:80]}")
-    return Outcome(True, "passed", f"{len(checks)} checks")
+            return _failed("wrong_answer", f"check {index + 1} of {len(checks)}: {check.actual[:80]}")
+    return Outcome("correct", "passed", f"{len(checks)} checks")
 
 
 def judge_program(found: list[list]) -> Outcome:
-    if found and found[0][0] == "load_error":
-        return Outcome(False, "load_error", ": ".join(map(str, found[0][1:])))
-    if found == [["passed"]]:
-        return Outcome(True, "passed")
-    if len(found) == 1 and found[0][0] == "failed":
-        reason = "wrong_answer" if found[0][1] == "AssertionError" else "exception"
-        return Outcome(False, reason, ": ".join(map(str, found[0][1:])))
+    found = _well_formed(found)
     if not found:
-        return Outcome(False, "tests_not_run", "the test program did not finish")
-    return Outcome(False, "malformed_output", f"{len(found)} records")
+        return _failed("tests_not_run", "the test program did not finish")
+    if len(found) > 1:
+        return _failed("malformed_output", f"{len(found)} records")
+    record = found[0]
+    detail = _brief(": ".join(map(_brief, record[1:])), 300)
+    if record == ["passed"]:
+        return Outcome("correct", "passed")
+    if record[0] == "unverifiable":
+        return Outcome("unverifiable", "unsafe_to_judge", detail)
+    if record[0] == "load_error":
+        return _failed("load_error", detail)
+    if record[0] == "failed":
+        return _failed("wrong_answer" if record[1:2] == ["AssertionError"] else "exception", detail)
+    return _failed("malformed_output", f"unexpected record {_brief(record)}")
 
 
 _SEQUENCES = {"l": list, "t": tuple, "S": set, "F": frozenset}

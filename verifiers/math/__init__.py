@@ -5,79 +5,48 @@ hard time and memory limits. Does not own: the gold's source (`factory.tasks` cu
 `#### N`, MATH's last box) or what happens to the verdict.
 
 Layers, cheap to expensive:
-1. Extraction (`extract.py`): the model's final answer; none found is `incorrect: no_answer`.
-2. Fast path, in process, no sympy: both sides read as exact rationals (integers, decimals,
-   `a/b`, `\\frac{a}{b}`), compared exactly. Most GSM8K answers end here in microseconds.
-3. Symbolic path (`symbolic.py`), in a `DeadlinePool` worker: math-verify parses both sides (LaTeX
-   through latex2sympy2_extended); the comparison closes math-verify's known false positives.
-   Its own `signal.alarm` timeouts are off; the pool's wall-clock deadline and memory cap bound
-   every call instead, from any thread.
+1. Extraction (`extract.py`): the model's final answer and how it was found (the verdict's
+   `mode`); none found is `incorrect: no_answer`. When the gold has several answers (`1, -2`) and
+   the response boxed several, the boxes are joined (setting `join_boxes`).
+2. Surface policy, in process, no sympy (`policy.py`): choice letters, word answers, clock
+   times, ratios, and exact rationals (integers, decimals, `a/b`, `\\frac{a}{b}`, mixed numbers,
+   units, currency, percent). Most GSM8K answers end here in microseconds. What the policy
+   dropped to read a number (a unit, a percent sign) is the verdict's `detail`.
+3. Symbolic path (`symbolic.py`), in a `DeadlinePool` worker: latex2sympy2_extended parses each
+   whole answer (math-verify's own parse can match a prefix), math-verify's `verify` compares,
+   and the comparison closes math-verify's known false positives. The pool's wall-clock deadline
+   and memory cap bound every call, from any thread.
 
-Number policy of the fast path (explicit, so a dataset can say what it accepted):
-- thousands separators are dropped only in the `1,234,567` shape; `1,2` is not a number;
-- leading zeros are ignored (`016` == 16); `0.50` == `1/2` (exact, no tolerance);
-- a trailing percent sign, a leading currency sign and trailing unit words are dropped
-  (`50\\%` == 50, `\\$18` == 18, `18 eggs` == 18): GSM8K-style golds carry none of them.
+Settings (`MathVerifierSettings`, all in the settings hash stamped beside every verdict):
+`last_number_fallback` (off unless a task asks: GSM8K does), `join_boxes`, `drop_units`,
+`mixed_numbers`, and the deadline and memory cap.
 
 Not covered: answers that need the question to be read (units the question fixes, "in simplest
-form" requirements), and proofs.
+form" requirements), answers in words, and proofs.
 """
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 
 from verifiers import Problem, Verdict, done, settings_hash
-from verifiers.math.extract import extract_answer
+from verifiers.math import policy
+from verifiers.math.extract import Extraction, extract_answer, joined_boxes
 from verifiers.pool import DeadlineExceeded, DeadlinePool, WorkerCrashed
 
-__version__ = "0.1.0"
-
-_THOUSANDS_RE = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-_FRAC_RE = re.compile(r"^(-?)\\[dt]?frac\{(-?\d+)\}\{(-?\d+)\}$")
-_SLASH_RE = re.compile(r"^-?\d+\s*/\s*\d+$")
-_UNIT_TAIL_RE = re.compile(r"^(-?[\d.,]+)\s*(?:\\text\{[^{}]*\}|\\mbox\{[^{}]*\}|[a-zA-Z][a-zA-Z\s.]*)$")
-_STRIP_TOKENS = ("\\!", "\\,", "\\;", "\\ ", "\\$", "$", "\\left", "\\right")
-
-
-def _normalize(text: str) -> str:
-    text = text.strip()
-    for token in _STRIP_TOKENS:
-        text = text.replace(token, "")
-    text = text.strip().rstrip(".").strip()
-    if text.startswith("\\text{") and text.endswith("}"):
-        text = text[len("\\text{") : -1].strip()
-    return text.replace("\\%", "").rstrip("%").strip()
-
-
-def as_exact_number(text: str) -> Fraction | None:
-    """The exact rational a plain numeric answer denotes, or None if it is not one."""
-    text = _normalize(text)
-    unit_match = _UNIT_TAIL_RE.match(text)
-    if unit_match:
-        text = unit_match.group(1).rstrip(".")
-    if _THOUSANDS_RE.match(text):
-        text = text.replace(",", "")
-    frac = _FRAC_RE.match(text)
-    if frac:
-        sign, num, den = frac.groups()
-        text = f"{sign}{num}/{den}"
-    if not (_SLASH_RE.match(text) or re.fullmatch(r"-?(\d+\.?\d*|\.\d+)(e-?\d+)?", text)):
-        return None
-    try:
-        return Fraction(text.replace(" ", ""))
-    except (ValueError, ZeroDivisionError):
-        return None
+__version__ = "0.2.0"  # 0.2: extraction formats, unit/choice/clock/ratio policy, whole-answer parsing
 
 
 @dataclass(frozen=True)
 class MathVerifierSettings:
     timeout_s: float = 5.0
     memory_mb: int = 2048
-    last_number_fallback: bool = True
+    last_number_fallback: bool = False
+    join_boxes: bool = True
+    drop_units: bool = True
+    mixed_numbers: bool = True
+    rounded_decimals: bool = True
 
 
 class MathVerifier:
@@ -93,9 +62,17 @@ class MathVerifier:
         timeout_s: float = 5.0,
         memory_mb: int = 2048,
         workers: int = 2,
-        last_number_fallback: bool = True,
+        last_number_fallback: bool | None = False,
+        join_boxes: bool = True,
+        drop_units: bool = True,
+        mixed_numbers: bool = True,
+        rounded_decimals: bool = True,
     ):
-        self.settings = MathVerifierSettings(timeout_s, memory_mb, last_number_fallback)
+        # None ("as the task asks") is resolved by the composition root; alone it means off.
+        fallback = bool(last_number_fallback)
+        self.settings = MathVerifierSettings(
+            timeout_s, memory_mb, fallback, join_boxes, drop_units, mixed_numbers, rounded_decimals
+        )
         # Stamped on every verdict: computed once, the settings are frozen.
         self.settings_hash = settings_hash(self.version, asdict(self.settings))
         self._pool = DeadlinePool(
@@ -112,41 +89,152 @@ class MathVerifier:
         extraction = extract_answer(response, self.settings.last_number_fallback)
         if extraction is None:
             return done(Verdict("incorrect", "no_answer", None))
-        predicted = extraction.answer
-        fast = _fast_verdict(gold, predicted)
+        gold = gold_answer(gold, self.settings.join_boxes)
+        extracted = self._answer(extraction, gold)
+        gold, predicted, dropped = comparable_forms(gold, extracted, self.settings)
+        fast = surface_verdict(gold, predicted, self.settings)
         if fast is not None:
-            return done(fast)
+            return done(_finished(fast, extracted, extraction.method, dropped))
         from verifiers.math.symbolic import compare  # sympy: only when a symbolic check is needed
 
         verdict: Future = Future()
         raw = self._pool.submit(compare, gold, predicted)
-        raw.add_done_callback(lambda finished: verdict.set_result(_from_worker(finished, predicted)))
+        raw.add_done_callback(
+            lambda finished: verdict.set_result(
+                _finished(_from_worker(finished), extracted, extraction.method, dropped)
+            )
+        )
         return verdict
+
+    def _answer(self, extraction: Extraction, gold: str) -> str:
+        boxes = list(dict.fromkeys(extraction.boxes))  # distinct, in order
+        if self.settings.join_boxes and len(boxes) > 1 and len(top_level_parts(gold)) == len(boxes):
+            return ", ".join(boxes)
+        return extraction.answer
 
     def close(self) -> None:
         self._pool.close()
 
 
-def _fast_verdict(gold: str, predicted: str) -> Verdict | None:
-    if _normalize(gold) == _normalize(predicted):
+def gold_answer(gold: str, join_boxes: bool = True) -> str:
+    """The answer a gold states: its boxes (joined when several) if it has any, else itself without `$`."""
+    boxes = list(dict.fromkeys(box for box in joined_boxes(gold) if box))
+    if boxes:
+        return ", ".join(boxes) if join_boxes else boxes[-1]
+    return gold.strip().strip("$").strip()
+
+
+def comparable_forms(gold: str, predicted: str, settings: MathVerifierSettings) -> tuple[str, str, str]:
+    """(gold, prediction, what was dropped): unit tails off, and `name = value` against a bare
+    value reduced to the value."""
+    dropped = []
+    if settings.drop_units:
+        (gold, gold_unit), (predicted, unit) = policy.without_units(gold), policy.without_units(predicted)
+        dropped = [f"{side} dropped {what}" for side, what in (("gold", gold_unit), ("answer", unit)) if what]
+    if "=" not in predicted and (gold_value := policy.named_value(gold)) is not None:
+        gold = gold_value
+    elif "=" not in gold and (predicted_value := policy.named_value(predicted)) is not None:
+        predicted = predicted_value
+    return gold, predicted, "; ".join(dropped)
+
+
+def top_level_parts(answer: str) -> list[str]:
+    """The comma-separated parts of an answer outside any bracket (`(1, 2)` is one part; the
+    elements of a set `\\{1, 2\\}` are parts)."""
+    answer = policy.squash(answer)
+    if answer.startswith("\\{") and answer.endswith("\\}"):
+        answer = answer[2:-2]
+    elif answer.startswith("{") and answer.endswith("}"):
+        answer = answer[1:-1]
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(answer):
+        depth += 1 if char in "([{" else -1 if char in ")]}" else 0
+        if char == "," and depth == 0:
+            parts.append(answer[start:i])
+            start = i + 1
+    return [part for part in (*parts, answer[start:]) if part.strip()]
+
+
+def surface_verdict(gold: str, predicted: str, settings: MathVerifierSettings) -> Verdict | None:
+    """The verdict the surface policy reaches without sympy, or None when it cannot decide."""
+    if policy.squash(gold) == policy.squash(predicted):
         return Verdict("correct", "string_equal", predicted)
-    gold_number, predicted_number = as_exact_number(gold), as_exact_number(predicted)
-    if gold_number is None or predicted_number is None:
+    letter = policy.choice_letter(gold)
+    if letter is not None:
+        same = policy.choice_letter(predicted) == letter
+        return Verdict(
+            "correct" if same else "incorrect", "choice_equal" if same else "choice_unequal", predicted
+        )
+    word = policy.text_answer(gold)
+    if word is not None and policy.exact_number(predicted) is None:
+        same = policy.text_answer(predicted) == word
+        return Verdict(
+            "correct" if same else "incorrect", "text_equal" if same else "text_unequal", predicted
+        )
+    clocks = policy.clock_minutes(gold), policy.clock_minutes(predicted)
+    if clocks[0] is not None and clocks[1] is not None:
+        status = policy.compare_clocks(*clocks)
+        reason = {"correct": "clock_equal", "incorrect": "clock_unequal", "unverifiable": "meridiem_missing"}
+        return Verdict(status, reason[status], predicted)
+    ratios = policy.ratio_terms(gold), policy.ratio_terms(predicted)
+    if ratios[0] is not None or ratios[1] is not None:
+        if ratios[0] is None or ratios[1] is None:
+            return Verdict("unverifiable", "ratio_vs_number", predicted)
+        same = policy.proportional(*ratios)
+        return Verdict(
+            "correct" if same else "incorrect", "ratio_equal" if same else "ratio_unequal", predicted
+        )
+    return _number_verdict(gold, predicted, settings)
+
+
+def _number_verdict(gold: str, predicted: str, settings: MathVerifierSettings) -> Verdict | None:
+    gold_read = policy.exact_number(gold, settings.mixed_numbers)
+    predicted_read = policy.exact_number(predicted, settings.mixed_numbers)
+    if (gold_read is None) != (predicted_read is None):  # `1,22` against `1.22`: a decimal comma
+        gold_read = gold_read or policy.exact_number(gold, settings.mixed_numbers, decimal_comma=True)
+        predicted_read = predicted_read or policy.exact_number(
+            predicted, settings.mixed_numbers, decimal_comma=True
+        )
+    if gold_read is None or predicted_read is None:
         return None
-    if gold_number == predicted_number:
-        return Verdict("correct", "numeric_equal", predicted)
-    return Verdict("incorrect", "numeric_unequal", predicted)
+    dropped = "; ".join(
+        f"{side}: {what}" for side, (_, what) in (("gold", gold_read), ("answer", predicted_read)) if what
+    )
+    if gold_read[0] == predicted_read[0]:
+        return Verdict("correct", "numeric_equal", predicted, detail=dropped or None)
+    if settings.rounded_decimals and _rounds_to(gold, gold_read[0], predicted_read[0], predicted):
+        return Verdict("correct", "rounded_equal", predicted, detail=dropped or None)
+    return Verdict("incorrect", "numeric_unequal", predicted, detail=dropped or None)
 
 
-def _from_worker(done: Future, predicted: str) -> Verdict:
-    exc = done.exception()
+def _rounds_to(gold: str, gold_value, predicted_value, predicted: str) -> bool:
+    """One side is a decimal of 3+ significant digits within half a unit of its last place of the other."""
+    for text, decimal, exact in (
+        (predicted, predicted_value, gold_value),
+        (gold, gold_value, predicted_value),
+    ):
+        places = policy.decimal_places(text)
+        if places is not None and abs(decimal - exact) * 2 * 10**places <= 1:
+            return True
+    return False
+
+
+def _finished(verdict: Verdict, extracted: str, method: str, dropped: str) -> Verdict:
+    detail = "; ".join(part for part in (dropped, verdict.detail) if part) or None
+    return Verdict(verdict.status, verdict.reason, extracted, mode=method, detail=detail)
+
+
+def _from_worker(finished: Future) -> Verdict:
+    exc = finished.exception()
     if exc is None:
-        status, reason = done.result()
-        return Verdict(status, reason, predicted)
+        status, reason = finished.result()
+        return Verdict(status, reason)
     if isinstance(exc, DeadlineExceeded):
-        return Verdict("unverifiable", "timeout", predicted)
-    if isinstance(exc, WorkerCrashed):
-        return Verdict("unverifiable", "worker_crashed", predicted)
-    if str(exc).startswith("MemoryError"):
-        return Verdict("unverifiable", "memory_limit", predicted)
-    return Verdict("unverifiable", "verifier_error", predicted)
+        reason = "timeout"
+    elif isinstance(exc, WorkerCrashed):
+        reason = "worker_crashed"
+    elif str(exc).startswith("MemoryError"):
+        reason = "memory_limit"
+    else:
+        reason = "verifier_error"
+    return Verdict("unverifiable", reason)

@@ -41,13 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("--workers", type=int, default=2, help="processes for symbolic checks")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic check")
-    parser.add_argument("--no-last-number", action="store_true", help="no last-number fallback")
+    parser.add_argument(
+        "--last-number",
+        action="store_true",
+        help="read the last lone number when no answer is marked (GSM8K)",
+    )
     args = parser.parse_args(argv)
     if not args.input.is_file():
         parser.error(f"{args.input}: no such file")
 
     verifier = MathVerifier(
-        timeout_s=args.timeout, workers=args.workers, last_number_fallback=not args.no_last_number
+        timeout_s=args.timeout, workers=args.workers, last_number_fallback=args.last_number
     )
     return verify_rows(
         verifier,

@@ -1,14 +1,19 @@
 """The symbolic layer of the math verifier. Runs inside a `DeadlinePool` worker, never in the caller.
 
-Parsing is math-verify's (LaTeX through latex2sympy2_extended); the comparison around it closes the
-false-positive classes reported against math-verify and its peers:
+Parsing is latex2sympy2_extended's, of each whole answer (math-verify's `parse` searches free text
+and can match a prefix, or reduce `x = 2 \\text{ for all } ...` to its last equation); the
+comparison is math-verify's `verify`, with the false-positive classes reported against it and its
+peers closed around it:
 - numbers are compared exactly when both are rational (math-verify rounds to 6 places, so
   `1/2^99` == `1/2^98` there), else by a relative tolerance of 1e-9, never by rounding;
 - equations are compared as equations: `x = ...` forms by their right sides, others by
   `(lhs - rhs)` being proportional (math-verify reduces `3x-y+13=0` and `3x+4y+14=0` both to `0`);
 - `\\sqrt(2)` is read as `\\sqrt{2}` (math-verify reads `4\\sqrt(2)` as 4);
 - `\\pm a` is the set `{a, -a}`, "a, b, and c" is the list `a, b, c`;
-- clock times (`12:00`) are compared as times, not ratios;
+- clock times and ratios are decided by the surface policy (`policy.py`); a `:` that reaches
+  this layer is unverifiable, never a quotient;
+- quantified or conditional statements (`\\forall`, `\\text{ if }`, "for all", "such that")
+  are decided only when identical, else unverifiable;
 - answers with an ellipsis (`1, 3, 5, \\ldots`) are decided only when identical, else unverifiable;
 - expressions with free symbols get a second opinion by evaluation at random points; when the
   two opinions disagree the verdict is unverifiable, never a silent pass or fail.
@@ -23,14 +28,25 @@ import random
 import re
 
 import sympy
+from latex2sympy2_extended import NormalizationConfig
 
 Verdict = tuple[str, str]  # (status, reason)
+# math-verify warns that its signal timeouts are off; the pool's deadline replaces them on purpose.
+logging.getLogger("math_verify").setLevel(logging.ERROR)
 
 REL_TOL = 1e-9
+# Units are the surface policy's (`policy.py`, never a single letter); equations are split here.
+_NORMALIZATION = NormalizationConfig(
+    basic_latex=True, units=False, malformed_operators=False, nits=True, boxed="none", equations=False
+)
 _ELLIPSIS_RE = re.compile(r"\\[lc]?dots|\.\.\.|…")
-_CLOCK_RE = re.compile(r"^\d{1,2}:\d{2}(?:\s*(?:\\text\{\s*)?[ap]\.?m\.?\}?)?$", re.IGNORECASE)
+_CONDITION_RE = re.compile(
+    r"\\(?:forall|exists|iff|implies|Rightarrow|Leftrightarrow|mid|text\{\s*(?:if|for|when|where|unless|such|or|otherwise)\b)"
+    r"|\b(?:for all|such that|if and only if)\b"
+)
 _RELATION_RE = re.compile(r"\\(?:le|ge|leq|geq|neq|ne|approx)\b|<|>|\\lt|\\gt")
 _NAME_RE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?$")
+_TEXT_RE = re.compile(r"\\text\{[^{}]*\}")
 
 
 def compare(gold: str, predicted: str) -> Verdict:
@@ -41,9 +57,14 @@ def compare(gold: str, predicted: str) -> Verdict:
             if _squash(gold) == _squash(predicted)
             else ("unverifiable", "ellipsis")
         )
-    if _CLOCK_RE.match(_squash(gold)) or _CLOCK_RE.match(_squash(predicted)):
-        same = _clock(gold) == _clock(predicted)
-        return ("correct", "clock_equal") if same else ("incorrect", "clock_unequal")
+    if _CONDITION_RE.search(gold) or _CONDITION_RE.search(predicted):
+        return (
+            ("correct", "string_equal")
+            if _squash(gold) == _squash(predicted)
+            else ("unverifiable", "conditional")
+        )
+    if ":" in _TEXT_RE.sub("", gold + predicted):
+        return "unverifiable", "clock_or_ratio"
     gold_eq, predicted_eq = _split_equation(gold), _split_equation(predicted)
     if gold_eq and predicted_eq:
         return _compare_equations(gold_eq, predicted_eq)
@@ -66,7 +87,12 @@ def prepare(answer: str) -> str:
     """Rewrites that make common model LaTeX mean what the model meant."""
     text = answer.strip().strip("$").strip()
     text = re.sub(r"\\sqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", text)
+    text = re.sub(r"\\sqrt\s*([0-9a-zA-Z])", r"\\sqrt{\1}", text)  # TeX takes one token: \sqrt3
+    text = re.sub(r"\\([dt]?frac)\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])", r"\\\1{\2}{\3}", text)
+    text = re.sub(r"\\([dt]?frac)\s*([0-9a-zA-Z])\s*\{", r"\\\1{\2}{", text)
+    text = re.sub(r"\\([dt]?frac)\s*(\{[^{}]*\})\s*([0-9a-zA-Z])", r"\\\1\2{\3}", text)
     text = re.sub(r"\\mathrm\{e\}", "e", text)
+    text = text.replace("!=", "\\neq ").replace(">=", "\\geq ").replace("<=", "\\leq ")
     text = re.sub(r",?\s*(?:\\text\{\s*and\s*\}|\band\b)\s*", ", ", text)
     if text.startswith("\\pm"):
         value = text[len("\\pm") :].strip()
@@ -75,20 +101,21 @@ def prepare(answer: str) -> str:
 
 
 def _parse(text: str) -> list | None:
-    """math-verify's parse, or None when it did not read the whole answer.
+    """[value, normalized text] for the whole answer, or None when it does not parse as a whole."""
+    from latex2sympy2_extended import latex2sympy, normalize_latex
+    from math_verify.grader import should_treat_as_complex
 
-    parse() returns [value, matched text]; it can match a prefix and drop the rest silently
-    (`1 - \\frac{1}{\\mathrm{e}}` reads as `1`), which is how two different answers compare equal.
-    """
-    from math_verify import parse
-
-    # It warns that its signal timeouts are off; the pool's deadline replaces them on purpose.
-    logging.getLogger("math_verify").setLevel(logging.ERROR)
-    parsed = parse(f"${text}$", parsing_timeout=None)
-    if not parsed or isinstance(parsed[0], str):
+    normalized = normalize_latex(text, _NORMALIZATION)
+    try:
+        value = latex2sympy(
+            normalized,
+            is_real=not should_treat_as_complex(normalized),
+            convert_degrees=False,
+            normalization_config=None,
+        )
+    except Exception:  # noqa: BLE001 - the parser raises many kinds; any of them means "not read"
         return None
-    matched = parsed[-1] if isinstance(parsed[-1], str) else text
-    return parsed if _skeleton(matched) == _skeleton(text) else None
+    return [value, normalized] if value is not None else None
 
 
 def _is_number(value) -> bool:
@@ -155,13 +182,3 @@ def _compare_equations(gold: tuple[str, str], predicted: tuple[str, str]) -> Ver
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+|\\[,;!]|\\left|\\right", "", text)
-
-
-def _skeleton(text: str) -> str:
-    """Text with the spelling choices parse() normalizes away (`\\sqrt3` vs `\\sqrt{3}`) removed."""
-    return re.sub(r"[{}$]|\\[dt](?=frac)", "", _squash(text))
-
-
-def _clock(text: str) -> str:
-    match = re.match(r"(\d{1,2}):(\d{2})", _squash(text))
-    return f"{int(match[1])}:{match[2]}" if match else _squash(text)
