@@ -61,19 +61,28 @@ def wants_fallback(case: dict) -> bool:
 
 
 def run_ours(cases: list[dict]) -> list[str]:
-    plain, with_fallback = MathVerifier(workers=2), MathVerifier(workers=2, last_number_fallback=True)
+    # math-verify's tables extract from free text (our fallback) and some set `allow_set_relation_comp`
+    # (our `inequality_as_interval`): each case gets the verifier whose settings its test asked for.
+    verifiers = {
+        (fallback, intervals): MathVerifier(
+            workers=1, last_number_fallback=fallback, inequality_as_interval=intervals
+        )
+        for fallback in (False, True)
+        for intervals in (False, True)
+    }
     try:
         futures = []
         for i, case in enumerate(cases):
             response = case["response"]
             if answer_only(case):
                 response = "\\boxed{" + response.strip().strip("$").strip() + "}"
-            verifier = with_fallback if wants_fallback(case) else plain
+            config = case.get("mv_config") or {}
+            verifier = verifiers[(wants_fallback(case), config.get("allow_set_relation_comp", True))]
             futures.append(verifier.submit(Problem(str(i), "", case["gold"]), response))
         return [future.result().status for future in futures]
     finally:
-        plain.close()
-        with_fallback.close()
+        for verifier in verifiers.values():
+            verifier.close()
 
 
 def _binary(grade, cases: list[dict]) -> list[str]:

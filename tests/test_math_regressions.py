@@ -145,3 +145,16 @@ def test_issue_10_pair(verifier, gold, answer, expected, direction):
     if direction == "answer->gold":
         gold, answer = answer, gold
     assert verifier.verify(f"The answer is \\boxed{{{answer}}}.", gold).status == expected
+
+
+def test_no_false_positive_on_the_labeled_grading_benchmark():
+    """The 1,136 labeled cases of `bench/grading/` (math-verify's and NeMo-Skills' tables, 800 real
+    Qwen2.5-Math outputs) through the real verifier, as `python -m bench.math_grading` runs them."""
+    import json
+
+    from bench.math_grading import CASES, run_ours, tally
+
+    cases = [json.loads(line) for line in CASES.read_text().splitlines() if line.strip()]
+    counts = tally(cases, run_ours(cases))
+    assert counts["all"]["false_positive"] == 0
+    assert counts["qwen25-math"]["right"] == 800 and counts["math-verify"]["right"] >= 262

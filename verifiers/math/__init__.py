@@ -19,7 +19,7 @@ Layers, cheap to expensive:
 
 Settings (`MathVerifierSettings`, all in the settings hash stamped beside every verdict):
 `last_number_fallback` (off unless a task asks: GSM8K does), `join_boxes`, `drop_units`,
-`mixed_numbers`, and the deadline and memory cap.
+`mixed_numbers`, `rounded_decimals`, `inequality_as_interval`, and the deadline and memory cap.
 
 Not covered: answers that need the question to be read (units the question fixes, "in simplest
 form" requirements), answers in words, and proofs.
@@ -47,6 +47,7 @@ class MathVerifierSettings:
     drop_units: bool = True
     mixed_numbers: bool = True
     rounded_decimals: bool = True
+    inequality_as_interval: bool = True
 
 
 class MathVerifier:
@@ -67,12 +68,14 @@ class MathVerifier:
         drop_units: bool = True,
         mixed_numbers: bool = True,
         rounded_decimals: bool = True,
+        inequality_as_interval: bool = True,
     ):
         # None ("as the task asks") is resolved by the composition root; alone it means off.
         fallback = bool(last_number_fallback)
         self.settings = MathVerifierSettings(
-            timeout_s, memory_mb, fallback, join_boxes, drop_units, mixed_numbers, rounded_decimals
-        )
+            timeout_s, memory_mb, fallback, join_boxes, drop_units, mixed_numbers, rounded_decimals,
+            inequality_as_interval,
+        )  # fmt: skip
         # Stamped on every verdict: computed once, the settings are frozen.
         self.settings_hash = settings_hash(self.version, asdict(self.settings))
         self._pool = DeadlinePool(
@@ -98,7 +101,7 @@ class MathVerifier:
         from verifiers.math.symbolic import compare  # sympy: only when a symbolic check is needed
 
         verdict: Future = Future()
-        raw = self._pool.submit(compare, gold, predicted)
+        raw = self._pool.submit(compare, gold, predicted, self.settings.inequality_as_interval)
         raw.add_done_callback(
             lambda finished: verdict.set_result(
                 _finished(_from_worker(finished), extracted, extraction.method, dropped)
@@ -117,11 +120,13 @@ class MathVerifier:
 
 
 def gold_answer(gold: str, join_boxes: bool = True) -> str:
-    """The answer a gold states: its boxes (joined when several) if it has any, else itself without `$`."""
+    """The answer a gold states: its boxes (joined when several) if it has any; of a gold that is a
+    whole solution (over 50 characters), its stated answer; else itself without `$`."""
     boxes = list(dict.fromkeys(box for box in joined_boxes(gold) if box))
     if boxes:
         return ", ".join(boxes) if join_boxes else boxes[-1]
-    return gold.strip().strip("$").strip()
+    stated = extract_answer(gold) if len(gold) > 50 else None
+    return stated.answer if stated is not None else gold.strip().strip("$").strip()
 
 
 def comparable_forms(gold: str, predicted: str, settings: MathVerifierSettings) -> tuple[str, str, str]:
@@ -159,6 +164,8 @@ def surface_verdict(gold: str, predicted: str, settings: MathVerifierSettings) -
     """The verdict the surface policy reaches without sympy, or None when it cannot decide."""
     if policy.squash(gold) == policy.squash(predicted):
         return Verdict("correct", "string_equal", predicted)
+    if not policy.squash(gold):  # a data defect, named as such: no answer equals an empty gold
+        return Verdict("incorrect", "gold_empty", predicted)
     letter = policy.choice_letter(gold)
     if letter is not None:
         same = policy.choice_letter(predicted) == letter

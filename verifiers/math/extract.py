@@ -61,6 +61,9 @@ _BOLD_RE = re.compile(r"\*\*([^*\n]+?)\*\*")
 _LONE_NUMBER_RE = re.compile(
     r"(?<![\w\\{}^_/.])(-?\d[\d,]*(?:\.\d+)?(?:/\d+)?)(?![\w{}^_/]|\.\d|\s*[*/^]|\s*\\(?:frac|times|cdot))"
 )
+_ATTACHED_UNIT_RE = re.compile(
+    r"(\d)((?:cm|mm|km|kg|mg|ml|ft|lb|lbs|oz|mph|hrs?|mins?|secs?)\b|[a-zA-Z]{1,2}[²³])"
+)
 _EXPRESSION_BEFORE_RE = re.compile(r"(?:[-+*/^<>|&]|\\[a-zA-Z]+|\\\\|[{}(\[])\s*$")
 
 
@@ -171,9 +174,10 @@ def _last_number_or_span(text: str) -> Extraction | None:
     """Whichever ends later: the last math span with math in it (not prose), or the last number,
     if it stands alone. None when the last digits belong to a word, a fraction or an expression
     outside any span (an earlier number is not the answer either)."""
+    text = _ATTACHED_UNIT_RE.sub(r"\1 \2", text)  # `1,000.99m²`: the number, then its unit
     spans = [m for m in _MATH_SPAN_RE.finditer(text) if _span_answer(m)]
     span_end = spans[-1].end() if spans else -1
-    digits = [i for i, char in enumerate(text) if char.isdigit() and i >= span_end]
+    digits = [i for i, char in enumerate(text) if char in "0123456789" and i >= span_end]
     lone = [m for m in _LONE_NUMBER_RE.finditer(text) if m.start() >= span_end]
     if digits:
         if not lone or lone[-1].end() <= digits[-1] or _EXPRESSION_BEFORE_RE.search(text[: lone[-1].start()]):

@@ -74,6 +74,7 @@ _TRAILING_GROUP_RE = re.compile(
 )
 _TRAILING_WORD_RE = re.compile(rf"(\s*)([A-Za-zμ]+(?:/[A-Za-z]+)?){_UNIT_POWER}\.?\s*$")
 _VALUE_END_RE = re.compile(r"[\d})\]]$")
+_SUBSCRIPT_RE = re.compile(r"(?<=[A-Za-z])_(?:\{[^{}=]*\}|\w)(?=[^=]*=)")  # `V_{1}` names V_1, not a number
 _NAMED_VALUE_RE = re.compile(r"^([A-Za-z\\_{}:\s]+?)\s*=\s*([^=]+)$")
 _TEXT_GROUP_RE = re.compile(r"\\(?:text|mbox|mathrm|textrm)\s*\{([^{}]*)\}")
 _CHOICE_RE = re.compile(r"^\(?([A-E])\)?$")
@@ -89,6 +90,8 @@ def squash(text: str) -> str:
     text = _SPACING_RE.sub(lambda match: " " if match.group(0) == "\\ " else "", text)
     for token in _STRIP_TOKENS:
         text = text.replace(token, "")
+    if text.endswith("\\") and not text.endswith("\\\\"):
+        text = text[:-1]  # a lone trailing backslash (`185\\`) is debris, not a command
     return text.replace("{,}", ",").strip().rstrip(".").strip()
 
 
@@ -194,7 +197,7 @@ def _droppable(word: str, separated: bool) -> bool:
 
 def named_value(text: str) -> str | None:
     """The value of `name = value` (`x = 5`, `S_{ABC}:S = 7:32`), or None when the text is not one."""
-    match = _NAMED_VALUE_RE.match(squash(text))
+    match = _NAMED_VALUE_RE.match(_SUBSCRIPT_RE.sub("", squash(text)))
     return match.group(2).strip() if match and not _RELATION_RE.search(text) else None
 
 

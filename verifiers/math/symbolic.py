@@ -9,6 +9,8 @@ peers closed around it:
 - equations are compared as equations: `x = ...` forms by their right sides, others by
   `(lhs - rhs)` being proportional (math-verify reduces `3x-y+13=0` and `3x+4y+14=0` both to `0`);
 - `\\sqrt(2)` is read as `\\sqrt{2}` (math-verify reads `4\\sqrt(2)` as 4);
+- `-2 \\le x \\le 7` and `x \\in [-2, 7]` are the interval `[-2, 7]` (setting
+  `inequality_as_interval`; math-verify's `allow_set_relation_comp`);
 - `\\pm a` is the set `{a, -a}`, "a, b, and c" is the list `a, b, c`;
 - clock times and ratios are decided by the surface policy (`policy.py`); a `:` that reaches
   this layer is unverifiable, never a quotient;
@@ -49,8 +51,8 @@ _NAME_RE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?$")
 _TEXT_RE = re.compile(r"\\text\{[^{}]*\}")
 
 
-def compare(gold: str, predicted: str) -> Verdict:
-    gold, predicted = prepare(gold), prepare(predicted)
+def compare(gold: str, predicted: str, inequality_as_interval: bool = True) -> Verdict:
+    gold, predicted = prepare(gold, inequality_as_interval), prepare(predicted, inequality_as_interval)
     if _ELLIPSIS_RE.search(gold) or _ELLIPSIS_RE.search(predicted):
         return (
             ("correct", "string_equal")
@@ -83,7 +85,7 @@ def compare(gold: str, predicted: str) -> Verdict:
     return _second_opinion(g, p, equal)
 
 
-def prepare(answer: str) -> str:
+def prepare(answer: str, inequality_as_interval: bool = True) -> str:
     """Rewrites that make common model LaTeX mean what the model meant."""
     text = answer.strip().strip("$").strip()
     text = re.sub(r"\\sqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", text)
@@ -94,10 +96,31 @@ def prepare(answer: str) -> str:
     text = re.sub(r"\\mathrm\{e\}", "e", text)
     text = text.replace("!=", "\\neq ").replace(">=", "\\geq ").replace("<=", "\\leq ")
     text = re.sub(r",?\s*(?:\\text\{\s*and\s*\}|\band\b)\s*", ", ", text)
+    if "\\begin" not in text:  # `-2 \\\\le x`: a doubled backslash before a command, escaped twice
+        text = re.sub(r"\\\\(?=[a-zA-Z])", r"\\", text)
+    if inequality_as_interval:
+        text = _as_interval(text)
     if text.startswith("\\pm"):
         value = text[len("\\pm") :].strip()
         text = f"{value}, -({value})"
     return text
+
+
+_LESS = {"<": "(", "\\lt": "(", "\\le": "[", "\\leq": "["}
+_CHAINED_RE = re.compile(r"^(.+?)\s*(<|\\lt|\\leq|\\le)\s*([A-Za-z])\s*(<|\\lt|\\leq|\\le)\s*(.+)$")
+_MEMBER_RE = re.compile(r"^[A-Za-z]\s*\\in\s*(.+)$")
+
+
+def _as_interval(text: str) -> str:
+    """`-2 \\le x \\le 7` and `x \\in [-2, 7]` both as the interval `[-2, 7]`."""
+    if (member := _MEMBER_RE.match(text)) is not None:
+        return member.group(1).strip()
+    chained = _CHAINED_RE.match(text)
+    if chained is None or any(op in chained.group(1) + chained.group(5) for op in ("<", ">", "\\le", "\\ge")):
+        return text
+    low, left, _, right, high = chained.groups()
+    closing = {"(": ")", "[": "]"}[_LESS[right]]
+    return f"{_LESS[left]}{low.strip()}, {high.strip()}{closing}"
 
 
 def _parse(text: str) -> list | None:
