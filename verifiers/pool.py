@@ -91,16 +91,27 @@ class DeadlinePool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("DeadlinePool is closed")
-            if not self._threads:  # workers start on first use: fast-path-only runs never spawn any
-                for _ in range(self._size):
-                    thread = threading.Thread(target=self._supervise, daemon=True)
-                    thread.start()
-                    self._threads.append(thread)
+            self._start_threads(eager=False)  # workers start on first use: fast-path-only runs spawn none
             self._jobs.put((future, fn, args))
         return future
 
-    def _supervise(self) -> None:
-        worker: _Worker | None = None
+    def warm_up(self) -> None:
+        """Start the workers now, in the background: a caller that knows it will need them (a
+        whole file to verify) overlaps their start-up with its own work."""
+        with self._lock:
+            if not self._closed:
+                self._start_threads(eager=True)
+
+    def _start_threads(self, eager: bool) -> None:
+        if self._threads:
+            return
+        for _ in range(self._size):
+            thread = threading.Thread(target=self._supervise, args=(eager,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _supervise(self, eager: bool = False) -> None:
+        worker: _Worker | None = self._start_worker() if eager else None
         while True:
             job = self._jobs.get()
             if job is None:

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 
 from verifiers import Problem, Verdict, done, settings_hash
 from verifiers.math import policy
+from verifiers.math._remote import compare
 from verifiers.math.extract import Extraction, extract_answer, joined_boxes
 from verifiers.pool import DeadlineExceeded, DeadlinePool, WorkerCrashed
 
@@ -78,9 +79,7 @@ class MathVerifier:
         )  # fmt: skip
         # Stamped on every verdict: computed once, the settings are frozen.
         self.settings_hash = settings_hash(self.version, asdict(self.settings))
-        self._pool = DeadlinePool(
-            workers, timeout_s, memory_mb, preload=("verifiers.math.symbolic", "math_verify")
-        )
+        self._pool = DeadlinePool(workers, timeout_s, memory_mb, preload=("verifiers.math.symbolic",))
 
     def submit(self, problem: Problem, response: str) -> Future[Verdict]:
         return self._submit(response, problem.gold)
@@ -98,8 +97,6 @@ class MathVerifier:
         fast = surface_verdict(gold, predicted, self.settings)
         if fast is not None:
             return done(_finished(fast, extracted, extraction.method, dropped))
-        from verifiers.math.symbolic import compare  # sympy: only when a symbolic check is needed
-
         verdict: Future = Future()
         raw = self._pool.submit(compare, gold, predicted, self.settings.inequality_as_interval)
         raw.add_done_callback(
@@ -114,6 +111,10 @@ class MathVerifier:
         if self.settings.join_boxes and len(boxes) > 1 and len(top_level_parts(gold)) == len(boxes):
             return ", ".join(boxes)
         return extraction.answer
+
+    def warm_up(self) -> None:
+        """Start the symbolic workers in the background (the command line does, for a whole file)."""
+        self._pool.warm_up()
 
     def close(self) -> None:
         self._pool.close()

@@ -53,11 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     verifier = MathVerifier(
         timeout_s=args.timeout, workers=args.workers, last_number_fallback=args.last_number
     )
+    verifier.warm_up()  # sympy loads in the workers while the fast path runs here
     return verify_rows(
         verifier,
         read_rows(args.input),
         args.output,
-        window_size=8 * args.workers,
+        window_size=8192,  # fast-path rows keep flowing while a symbolic one (or the pool's start) is slow
         total=count_rows(args.input),
     )
 

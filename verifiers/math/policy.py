@@ -36,10 +36,12 @@ proportional terms (`6:4` == `3:2`); a ratio against a single number is `unverif
 
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 
 # Spacing commands (`\\,` but not a matrix's row break `\\\\` before a space), sizing, dollar signs.
+_TEX_THOUSANDS_RE = re.compile(r",\\!\s*")
 _SPACING_RE = re.compile(r"(?<!\\)\\[,;:! ]")
 _STRIP_TOKENS = ("\\$", "$", "\\left", "\\right", "\\displaystyle")
 _WRAPPER_RE = re.compile(
@@ -84,9 +86,10 @@ _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})\s*(?:([ap])\.?\s*m\.?)?$", re.IGNORE
 _RATIO_RE = re.compile(r"^-?\d+(?:\.\d+)?(?:\s*:\s*-?\d+(?:\.\d+)?)+$")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a gold is read once per sample: 16 samples, one reading
 def squash(text: str) -> str:
     """The answer without the spacing and sizing commands that never change its meaning."""
-    text = re.sub(r",\\!\s*", ",", text.strip())  # `11,\! 111`: a thousands comma, spaced the TeX way
+    text = _TEX_THOUSANDS_RE.sub(",", text.strip())  # `11,\! 111`: a thousands comma, spaced the TeX way
     text = _SPACING_RE.sub(lambda match: " " if match.group(0) == "\\ " else "", text)
     for token in _STRIP_TOKENS:
         text = text.replace(token, "")
@@ -95,6 +98,7 @@ def squash(text: str) -> str:
     return text.replace("{,}", ",").strip().rstrip(".").strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def unwrap(text: str) -> str:
     """`\\text{...}`-style wrappers removed, repeatedly (`\\text{\\textbf{E}}` -> `E`)."""
     text = squash(text)
@@ -103,6 +107,7 @@ def unwrap(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def exact_number(
     text: str, mixed_numbers: bool = True, decimal_comma: bool = False
 ) -> tuple[Fraction, str] | None:
@@ -162,6 +167,7 @@ def _plain_number(text: str, mixed_numbers: bool) -> Fraction | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def without_units(text: str) -> tuple[str, str]:
     """(the answer without a droppable unit tail, the unit dropped or ""), by the unit rule above;
     the part left must end like a value (a digit or a closing bracket), else nothing is dropped."""
