@@ -58,12 +58,17 @@ def main() -> None:
     rows = folder / "gsm8k_rows.jsonl"
     labels = write_rows(args.data, rows)
     outputs = {"ours": folder / "ours.jsonl", "math-verify 0.9": folder / "mv.jsonl"}
+    python = [sys.executable, "-m"]
     commands = {
-        "ours": [sys.executable, "-m", "verifiers.math", str(rows), "-o", str(outputs["ours"]), "--workers", "2"],
+        "ours": [*python, "verifiers.math", str(rows), "-o", str(outputs["ours"]), "--workers", "2"],
         "math-verify 0.9": [
-            sys.executable, "-m", "bench.peers.math_verify_cli", str(rows), "-o", str(outputs["math-verify 0.9"])
+            *python,
+            "bench.peers.math_verify_cli",
+            str(rows),
+            "-o",
+            str(outputs["math-verify 0.9"]),
         ],
-    }  # fmt: skip
+    }
     times: dict[str, list[float]] = {name: [] for name in commands}
     agreement = {}
     for _ in range(args.repeat):
