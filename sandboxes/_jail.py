@@ -3,7 +3,9 @@
 It starts once per slot, as root when the caller is root, with an interpreter the slot's uid can
 read, and then serves jobs read from stdin (length-prefixed JSON) until stdin closes. Each job:
 
-1. a fresh job folder (mode 700, owned by the slot's uid) holding `main.py`;
+1. a fresh job folder (mode 700, owned by the slot's uid); the program is compiled once per
+   worker and cached, and written there as `main.py` only when it does not compile (so the job
+   raises the error from the file);
 2. `fork()`; the child starts a new session (so the job is one process group), points fd 0/1/2 at
    the job's stdin file (unlinked at once) and two pipes, closes every other descriptor, sets
    rlimits, drops to the slot's uid, confines itself with Landlock and seccomp, scrubs the
@@ -96,20 +98,22 @@ def _readable_paths() -> list[str]:
 
 def _serve(request: dict, folder: str, uid: int, layers: dict, rules: int) -> dict:
     os.mkdir(folder, 0o700)
-    program_path = os.path.join(folder, "main.py")
-    with open(program_path, "w", encoding="utf-8") as program:
-        program.write(request["program"])
+    code = _compiled(request["program"])  # before the fork: a program seen before costs nothing
+    paths = [folder]
+    if code is None:  # it does not compile: the job reads main.py and raises the error there
+        paths.append(os.path.join(folder, "main.py"))
+        with open(paths[-1], "w", encoding="utf-8") as program:
+            program.write(request["program"])
     stdin_path = os.path.join(folder, ".stdin")
     with open(stdin_path, "w", encoding="utf-8") as stdin:
         stdin.write(request.get("stdin", ""))
     if layers["uid"] == "on":
-        for path in (folder, program_path, stdin_path):
+        for path in (*paths, stdin_path):
             os.chown(path, uid, uid)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     setup_r, setup_w = os.pipe()
     started = time.monotonic()
-    code = _compiled(request["program"])  # before the fork: a program seen before costs nothing
     pid = os.fork()
     if pid == 0:  # the job; never returns
         _child(request, folder, uid, layers, rules, stdin_path, out_w, err_w, setup_w, code)

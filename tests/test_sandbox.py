@@ -293,3 +293,14 @@ def test_without_root_the_uid_layer_is_reported_missing_and_jobs_still_run(tmp_p
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("{'uid': 'off: not running as root'} ok 65534"), done.stdout
     assert "'uid'" not in done.stdout.split("65534", 1)[1]  # the layers the job had
+
+
+def test_the_seccomp_filter_patched_per_job_is_the_one_built_for_its_pid():
+    """The worker builds the filter once with a placeholder pid; each job patches its own in."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "sandboxes"))
+    import _seccomp
+
+    for pid in (1, 2, 4321, 4194304, 2**31 - 1):
+        assert _seccomp.patched_program(pid) == _seccomp.filter_program(pid)

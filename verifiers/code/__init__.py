@@ -103,7 +103,8 @@ class CodeVerifier:
         self.settings = CodeVerifierSettings(timeout_s, memory_mb, values_mode)
         self.limits = Limits(timeout_s=timeout_s, memory_mb=memory_mb)
         self.settings_hash = settings_hash(self.version, {"sandbox": sandbox.name, **asdict(self.settings)})
-        self._threads = ThreadPoolExecutor(workers, thread_name_prefix="code-verifier")
+        # Twice the slots: a job is prepared and its records judged while the sandbox runs another.
+        self._threads = ThreadPoolExecutor(2 * workers, thread_name_prefix="code-verifier")
 
     def submit(self, problem: Problem, response: str) -> Future[Verdict]:
         return self._threads.submit(self.verify, response, problem.gold)
