@@ -74,3 +74,27 @@ def test_the_sandbox_group_switches_the_backend():
     assert (
         composed("verifier=code", "sandbox=bwrap").verifier.sandbox._target_ == "sandboxes.bwrap.BwrapSandbox"
     )
+
+
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ((), True),  # GSM8K's integer golds: the task asks for the last-number fallback
+        (("task=math",), False),
+        (("verifier.last_number_fallback=false",), False),  # the user's explicit choice wins
+    ],
+)
+def test_the_task_decides_the_fallback_the_config_leaves_open(overrides, expected):
+    from factory.app import _task_verifier_settings
+
+    cfg = composed(*overrides)
+    if "task=math" in overrides:
+        task = Task("math", (), "{question}")  # MATH's files are not embedded: a task of its kind
+    else:
+        task = instantiate(cfg.task)
+    verifier = instantiate(cfg.verifier, **_task_verifier_settings(cfg.verifier, task))
+    try:
+        assert verifier.settings.last_number_fallback is expected
+        assert verifier.verify("She earns 18 dollars a day.", "18").correct is expected
+    finally:
+        verifier.close()
