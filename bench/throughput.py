@@ -26,7 +26,7 @@ from pathlib import Path
 from factory import tasks
 from factory.generators import Request, SamplingSettings
 from factory.hardware import cpu_info
-from factory.star.sample import _request_seed, sample_verify_keep
+from factory.star.sample import problem_seed, sample_verify_keep
 from verifiers.math import MathVerifier
 
 
@@ -52,9 +52,7 @@ def raw_tokens_per_s(generator, task, sampling: SamplingSettings, batch_problems
         if hasattr(generator, "model") and hasattr(generator, "tokenizer"):  # hf: transformers itself
             tokens += _hf_generate(generator, task, batch, sampling)
         else:
-            requests = [
-                Request(task.messages(p), sampling.n, _request_seed(p.id, sampling, 0)) for p in batch
-            ]
+            requests = [Request(task.messages(p), sampling.n, problem_seed(p.id, sampling)) for p in batch]
             tokens += sum(c.tokens for row in generator.generate(requests, sampling) for c in row)
         elapsed += time.perf_counter() - started
     return tokens / elapsed
@@ -68,7 +66,7 @@ def _hf_generate(generator, task, batch, sampling: SamplingSettings) -> int:
         for _ in range(sampling.n)
     ]
     encoded = tokenizer(texts, return_tensors="pt", padding=True)
-    torch.manual_seed(_request_seed(batch[0].id, sampling, 0))  # the factory's seed for this batch
+    torch.manual_seed(problem_seed(batch[0].id, sampling))  # the factory's seed for this batch
     with torch.inference_mode():
         output = model.generate(
             **encoded,

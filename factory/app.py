@@ -157,8 +157,14 @@ def _trainer(cfg) -> Trainer:
 
     def train(rows: list[dict], output_dir: Path) -> dict:
         result = finetune(base, rows, output_dir, settings)
-        print(f"trained {output_dir} in {result.dtype}: loss {result.train_loss:.3f}")
-        return {"model_dir": str(result.model_dir), "train_loss": result.train_loss}
+        loss = f"{result.train_loss:.3f}"
+        print(f"trained {result.steps} steps on {result.rows} rows in {result.dtype}: loss {loss}")
+        return {
+            "train_loss": result.train_loss,
+            "steps": result.steps,
+            "rows": result.rows,
+            "dtype": result.dtype,
+        }
 
     return train
 

@@ -11,6 +11,7 @@ is two lines, so importing it costs nothing.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -87,22 +88,39 @@ def count_rows(path: Path) -> int | None:
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    """Rows of a JSON-lines file this project wrote; an absent file has none."""
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    """Rows of a JSON-lines file this project wrote; an absent file has none. Lines end at "\n"
+    only: a text may hold U+2028 and the like, written as they are."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
 
 
 def write_jsonl_atomic(path: Path, rows: Iterable[dict]) -> int:
-    tmp = path.with_name(path.name + ".tmp")
     count = 0
-    with open(tmp, "w", encoding="utf-8") as out:
+    with _atomic(path) as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
-    os.replace(tmp, path)
     return count
 
 
 def write_json_atomic(path: Path, value: dict) -> None:
+    with _atomic(path) as out:
+        out.write(json.dumps(value, indent=2) + "\n")
+
+
+@contextlib.contextmanager
+def _atomic(path: Path):
+    """A temporary file beside `path`, fsync'ed and renamed over it: a crash leaves the old file
+    or the new one, never a part."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value, indent=2) + "\n")
+    with open(tmp, "w", encoding="utf-8") as out:
+        yield out
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself
+    finally:
+        os.close(folder)

@@ -7,7 +7,8 @@ Layout (the same as in 0.1.0, so folders written then resume now):
     <run>/round-<r>/<stage>/train.jsonl     the stage's correct attempts as chat rows
     <run>/round-<r>/<stage>/summary.json    the stage's figures
     <run>/round-<r>/train.jsonl             the selection after round r
-    <run>/round-<r>/model/                  the model trained after round r (renamed into place)
+    <run>/round-<r>/model/                  the model trained after round r, with its training.json
+                                            (trained in a .training-* scratch folder, renamed into place)
     <run>/round-<r>/round.json              the round's figures; it marks the round finished
     <run>/final-heldout/...                 the last trained model on the held-out task (a stage)
     <run>/summary.json, train.jsonl, history.jsonl, heldout_pass_at_1.png   the run's results
@@ -15,12 +16,19 @@ Layout (the same as in 0.1.0, so folders written then resume now):
 Resume rests on two facts: every attempt has an ID derived from what produced it (problem, prompt
 template, model, sampling settings, sample index), and each record is one line, appended and
 flushed as soon as it is verified. A process killed with SIGKILL loses at most the attempts it had
-in flight and, at worst, leaves one torn last line, which the next open cuts off.
+in flight and, at worst, leaves one torn last line, which the next open cuts off. A machine crash
+(power, kernel) loses at most the attempts since the last batch: the log is fsync'ed after each
+batch and on close, and every derived file (rows, summaries, markers) is written to a temporary
+file, fsync'ed and renamed into place.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +68,29 @@ class RoundFolder:
     @property
     def model(self) -> Path:
         return self.path / "model"
+
+    def trained(self) -> dict | None:
+        """The training result of a model folder that is in place (renamed there whole, with its
+        `training.json`), else None. Scratch folders of a killed training are removed here."""
+        for scratch in self.path.glob(".training-*"):
+            shutil.rmtree(scratch, ignore_errors=True)
+        result = self.model / "training.json"
+        if result.exists():
+            return json.loads(result.read_text())
+        if self.model.exists():  # a model folder without its result: not ours to trust
+            shutil.rmtree(self.model)
+        return None
+
+    def place_model(self, train: Callable[[Path], dict]) -> dict:
+        """Runs `train(scratch)` in a fresh scratch folder, writes its result beside the weights
+        and renames the folder into place: a kill at any moment leaves the old state or the
+        whole model, never a part (and `trained()` cleans up the rest)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".training-", dir=self.path))
+        result = train(scratch)
+        write_json_atomic(scratch / "training.json", result)
+        os.replace(scratch, self.model)
+        return result
 
     def finished(self) -> dict | None:
         """The round's figures if it finished, else None (an unfinished round is resumed)."""
@@ -122,7 +153,9 @@ class AttemptLog:
         if len(complete) != len(data):  # a torn line from a killed writer: drop it
             with open(self.path, "r+b") as torn:
                 torn.truncate(len(complete))
-        for number, line in enumerate(complete.decode("utf-8").splitlines(), start=1):
+        # split("\n"), never splitlines(): a response may hold U+2028, U+2029 or U+0085, which
+        # the log writes as they are (ensure_ascii=False) and splitlines() would cut at.
+        for number, line in enumerate(complete.decode("utf-8").split("\n")[:-1], start=1):
             try:
                 record = json.loads(line)
                 self.records[record["id"]] = record
@@ -131,8 +164,13 @@ class AttemptLog:
 
     def append(self, record: dict) -> None:
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._file.flush()
+        self._file.flush()  # a killed process loses nothing appended
         self.records[record["id"]] = record
 
+    def sync(self) -> None:
+        """fsync: what is appended survives a machine crash, not only a killed process."""
+        os.fsync(self._file.fileno())
+
     def close(self) -> None:
+        self.sync()
         self._file.close()

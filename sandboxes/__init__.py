@@ -38,6 +38,10 @@ class Limits:
     processes: int = 32  # processes and threads of the job's uid at once
     file_size_mb: int = 16  # the largest file the program may write
     open_files: int = 64
+    # The job folder's quota (process sandbox, as root: a size-limited tmpfs per slot, set when the
+    # pool starts, so the pool's limits count here, not a single run's).
+    disk_mb: int = 256
+    files: int = 4096
 
 
 @dataclass(frozen=True)

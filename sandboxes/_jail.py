@@ -48,7 +48,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def main() -> None:
-    uid, base, preload = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    uid, base, quota, preload = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
     for name in preload:  # forked jobs find these imported: an import costs nothing in a job
         try:
             __import__(name)
@@ -58,6 +58,7 @@ def main() -> None:
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     abi = _landlock.abi_version()
     layers = _available_layers(uid, abi)
+    layers["disk_quota"] = _mount_quota(base, quota) if layers["uid"] == "on" else "off: not running as root"
     if layers["uid"] == "on":
         _sweep_uid(uid)  # leftovers of a worker that died holding this uid
     rules = -1
@@ -88,6 +89,25 @@ def _available_layers(uid: int, abi: int) -> dict[str, str]:
         "clean_env": "on",
         "output_cap": "on",
     }
+
+
+_CLONE_NEWNS, _MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x00020000, 2, 4, 1 << 14, 1 << 18
+
+
+def _mount_quota(base: str, quota: str) -> str:
+    """A size- and inode-limited tmpfs over the slot's folder, in a mount namespace of this worker
+    alone (it dies with the worker: nothing is left mounted on the host). Jobs, one at a time,
+    live in it, so each job's files and bytes are bounded. Before Landlock's ruleset is built,
+    which must see the tmpfs, not the folder under it."""
+    megabytes, files = (int(part) for part in quota.split(":"))
+    if _libc.unshare(_CLONE_NEWNS) != 0:
+        return f"off: unshare(CLONE_NEWNS): {os.strerror(ctypes.get_errno())}"
+    if _libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:  # no propagation to the host
+        return f"off: mount --make-rprivate /: {os.strerror(ctypes.get_errno())}"
+    options = f"size={megabytes}m,nr_inodes={files},mode=0711".encode()
+    if _libc.mount(b"tmpfs", base.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+        return f"off: mount tmpfs: {os.strerror(ctypes.get_errno())}"
+    return f"on: {megabytes} MB, {files} files"
 
 
 def _readable_paths() -> list[str]:
@@ -309,6 +329,8 @@ def _confine(limits, folder, uid, layers, rules, stdin_path, out_w, err_w, setup
         _landlock.restrict_self(rules)
         os.close(rules)
         applied.append(layers["landlock"].replace("on: ", "landlock "))
+    if layers["disk_quota"].startswith("on"):
+        applied.append("disk_quota")
     if layers["seccomp"] == "on" and _seccomp.install(os.getpid()):
         applied.append("seccomp")
     os.environ.clear()

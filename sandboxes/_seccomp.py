@@ -47,6 +47,11 @@ _DENIED_X86_64 = {
     "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163, "mknod": 133, "mknodat": 259,
     "open_by_handle_at": 304, "name_to_handle_at": 303, "fanotify_init": 300, "syslog": 103,
     "iopl": 172, "ioperm": 173, "vhangup": 153, "quotactl": 179,
+    # SysV IPC and POSIX message queues live in the host's IPC namespace: objects one job leaves
+    # another could read, and shared memory outlives its job beyond any rlimit.
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
 }  # fmt: skip
 _KILL, _RT_SIGQUEUEINFO, _TGKILL, _RT_TGSIGQUEUEINFO = 62, 129, 234, 297
 _CLONE, _CLONE3 = 56, 435

@@ -8,15 +8,20 @@ library and packages, not the project's venv). The worker forks a confined child
 each worker imports the common standard-library modules (`PRELOAD`) once and compiles each
 distinct program once.
 
-Slots claim their uids with an exclusive lock file (`<tmp>/starfactory-sandbox-uids/<uid>.lock`)
-held for the pool's life, so two pools side by side, in one process or two, never share a uid and
-never sweep each other's jobs.
+Slots claim their uids with an exclusive lock file (`/run/lock/starfactory-sandbox-uids/<uid>.lock`,
+machine-wide whatever TMPDIR says) held for the pool's life, so two pools side by side, in one
+process or two, never share a uid and never sweep each other's jobs. A pool holds a lock in its
+own temporary folder too; the next pool removes folders whose lock is free (a SIGKILLed run's).
 
-Covered: wall-clock and CPU limits, address-space cap, process count, file size and count, output
-cap, no network, no signals or ptrace outside the job, no reads outside the interpreter, the
-system libraries and the job folder, no daemon outliving its job. Not covered: CPU or disk
-bandwidth fairness between jobs, side channels, kernel exploits (use `bwrap`/`docker` layers on
-top, or a VM, for adversarial code).
+Covered: wall-clock and CPU limits, address-space cap, process count, file size and count, a
+per-job disk quota (as root: each slot's folder is a tmpfs of `limits.disk_mb` and `limits.files`,
+mounted in the worker's own mount namespace), output cap, no network, no SysV IPC or POSIX
+message queues, no signals or ptrace outside the job, no reads outside the interpreter, the
+system libraries and the job folder, no daemon outliving its job. Not covered: `stat` of host
+paths outside the job folder (Landlock governs opening, not looking up: a job can learn that a
+path exists and its size and times, not read it), CPU or disk bandwidth fairness between jobs,
+side channels, kernel exploits (use `bwrap`/`docker` layers on top, or a VM, for adversarial
+code).
 """
 
 from __future__ import annotations
@@ -38,7 +43,11 @@ from pathlib import Path
 from sandboxes import Limits, Result, SandboxUnavailable
 
 _JAIL = Path(__file__).with_name("_jail.py")
-_UID_LOCKS = Path(tempfile.gettempdir()) / "starfactory-sandbox-uids"
+# Machine-wide, whatever TMPDIR says: pools started with different TMPDIRs (a batch scheduler sets
+# one per job) must still see each other's claims.
+_UID_LOCKS = Path("/run/lock" if os.path.isdir("/run/lock") else "/tmp") / "starfactory-sandbox-uids"
+_ROOT_PREFIX = "starfactory-sandbox-"
+_ROOT_LOCK = ".owner.lock"  # held by the pool for its life: a root whose lock is free was abandoned
 _STARTUP_TIMEOUT_S = 30.0
 _GRACE_S = 5.0  # beyond the job's own timeout, before the pool gives up on a silent worker
 # Imported once in each worker before it forks jobs: `typing` alone would cost each job ~7 ms.
@@ -69,11 +78,11 @@ def _world_readable(path: Path) -> bool:
 
 
 class _Slot:
-    def __init__(self, python: str, uid: int, lock, base: Path, preload: tuple[str, ...]):
+    def __init__(self, python: str, uid: int, lock, base: Path, preload: tuple[str, ...], quota: str):
         self.uid, self.lock, self.base = uid, lock, base
         base.mkdir(mode=0o711)
         self.process = subprocess.Popen(
-            [python, "-E", "-s", str(_JAIL), str(uid), str(base), *preload],
+            [python, "-E", "-s", str(_JAIL), str(uid), str(base), quota, *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -127,8 +136,11 @@ class ProcessSandbox:
     ):
         self.limits = limits or Limits()
         self._python = readable_python((python,) if python else ())
-        self._root = Path(tempfile.mkdtemp(prefix="starfactory-sandbox-"))
+        _sweep_abandoned_roots()
+        self._root = Path(tempfile.mkdtemp(prefix=_ROOT_PREFIX))
         os.chmod(self._root, 0o711)  # slot uids must reach their job folders
+        self._owner = open(self._root / _ROOT_LOCK, "w")
+        fcntl.flock(self._owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._idle: queue.Queue[_Slot] = queue.Queue()
         self._all: list[_Slot] = []
         self._lock = threading.Lock()
@@ -181,6 +193,7 @@ class ProcessSandbox:
             slot.close()
             _release_uid(slot.lock)
         shutil.rmtree(self._root, ignore_errors=True)
+        self._owner.close()
 
     def __enter__(self) -> ProcessSandbox:
         return self
@@ -192,7 +205,8 @@ class ProcessSandbox:
         uid, lock = _claim_uid(*self._uids) if os.geteuid() == 0 else (-1, None)
         try:
             self._started += 1
-            slot = _Slot(self._python, uid, lock, self._root / f"slot-{self._started}", self._preload)
+            quota = f"{self.limits.disk_mb}:{self.limits.files}"
+            slot = _Slot(self._python, uid, lock, self._root / f"slot-{self._started}", self._preload, quota)
         except BaseException:
             _release_uid(lock)
             raise
@@ -208,6 +222,20 @@ class ProcessSandbox:
         slot.close()
         _release_uid(slot.lock)
         return self._start_slot()
+
+
+def _sweep_abandoned_roots() -> None:
+    """Remove the job folders of pools that died without closing (a SIGKILLed run): their owner
+    lock is free. A live pool's root keeps its lock held, and is left alone."""
+    for root in Path(tempfile.gettempdir()).glob(_ROOT_PREFIX + "*"):
+        try:
+            if time.time() - root.stat().st_mtime < 60:
+                continue  # a pool that is starting now has not taken its lock yet
+            with open(root / _ROOT_LOCK, "a") as owner:
+                fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(root, ignore_errors=True)
+        except (BlockingIOError, FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
 
 
 def _claim_uid(base: int, count: int):

@@ -95,10 +95,11 @@ def test_embedded_model_solves_easy_gsm8k_problems():
 
     task = tasks.gsm8k(limit=4)
     generator = HFGenerator(model="embedded")
-    verifier = MathVerifier()
+    verifier = MathVerifier(last_number_fallback=True)  # as the GSM8K task asks for it
     try:
-        sampling = SamplingSettings(n=2, max_tokens=320, seed=0)
-        requests = [Request(task.messages(p), 2, seed=i) for i, p in enumerate(task.problems)]
+        # Greedy, one sample each: the cheapest real check (~2 min on 2 cores; 8 samples took ~4).
+        sampling = SamplingSettings(n=1, temperature=0.0, max_tokens=256, seed=0)
+        requests = [Request(task.messages(p), 1, seed=i) for i, p in enumerate(task.problems)]
         out = generator.generate(requests, sampling)
         verdicts = [verifier.verify(c.text, p.gold) for p, row in zip(task.problems, out) for c in row]
     finally:
@@ -156,7 +157,7 @@ def test_star_round_two_is_served_by_vllm_from_the_trained_folder(smollm2_gguf, 
         result = finetune(
             base, rows, output_dir, TrainSettings(max_steps=2, batch_size=2, lora_rank=4, max_length=256)
         )
-        return {"model_dir": str(result.model_dir), "train_loss": result.train_loss}
+        return {"train_loss": result.train_loss}
 
     task = tasks.gsm8k(limit=2)
     verifier = MathVerifier(workers=1)

@@ -291,7 +291,8 @@ def test_without_root_the_uid_layer_is_reported_missing_and_jobs_still_run(tmp_p
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("{'uid': 'off: not running as root'} ok 65534"), done.stdout
+    missing = "{'uid': 'off: not running as root', 'disk_quota': 'off: not running as root'}"
+    assert done.stdout.startswith(f"{missing} ok 65534"), done.stdout
     assert "'uid'" not in done.stdout.split("65534", 1)[1]  # the layers the job had
 
 
@@ -304,3 +305,108 @@ def test_the_seccomp_filter_patched_per_job_is_the_one_built_for_its_pid():
 
     for pid in (1, 2, 4321, 4194304, 2**31 - 1):
         assert _seccomp.patched_program(pid) == _seccomp.filter_program(pid)
+
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="the uid and disk-quota layers need root")
+
+
+def test_sysv_ipc_and_posix_message_queues_are_refused(sandbox):
+    probe = (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.shmget(0, 4096, 0o1666), libc.msgget(0, 0o1666), libc.semget(0, 1, 0o1666),"
+        " libc.mq_open(b'/sf-probe', 0o100 | 2, 0o600, None))\n"
+    )
+    result = sandbox.run(probe)
+    assert result.status == "ok" and result.stdout.split() == ["-1", "-1", "-1", "-1"], result
+
+
+@ROOT_ONLY
+def test_a_job_cannot_write_more_files_or_bytes_than_its_quota():
+    from sandboxes.process import ProcessSandbox
+
+    writer = (
+        "n = 0\ntry:\n    for i in range(5000):\n        open(f'f{i}', 'wb').write(b'x' * 100_000)\n"
+        "        n += 1\nexcept OSError as error:\n    print('stopped', error.errno)\nprint(n)\n"
+    )
+    with ProcessSandbox(workers=1, limits=Limits(timeout_s=10.0, disk_mb=4, files=1000)) as box:
+        by_bytes = box.run(writer)
+    with ProcessSandbox(workers=1, limits=Limits(timeout_s=10.0, disk_mb=64, files=50)) as box:
+        by_files = box.run(writer.replace("b'x' * 100_000", "b'x'"))
+    assert by_bytes.stdout.split()[:2] == ["stopped", "28"] and int(by_bytes.stdout.split()[2]) <= 41
+    assert by_files.stdout.split()[:2] == ["stopped", "28"] and int(by_files.stdout.split()[2]) <= 50
+    assert "disk_quota" in by_bytes.layers
+
+
+@ROOT_ONLY
+def test_the_quota_mounts_nothing_on_the_host():
+    from sandboxes.process import ProcessSandbox
+
+    before = Path("/proc/self/mountinfo").read_text()
+    with ProcessSandbox(workers=1, limits=FAST) as box:
+        assert box.run("print(1)").stdout == "1\n"
+        assert Path("/proc/self/mountinfo").read_text() == before
+
+
+@ROOT_ONLY
+def test_pools_with_different_tmpdirs_claim_different_uids(tmp_path):
+    """A batch scheduler sets TMPDIR per job: the uid claims must still be machine-wide."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = (
+        "import sys, time\nfrom sandboxes.process import ProcessSandbox\n"
+        "box = ProcessSandbox(workers=2)\nprint(*[slot.uid for slot in box._all], flush=True)\n"
+        "sys.stdin.read()\nbox.close()\n"
+    )
+    pools = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        env = {**os.environ, "TMPDIR": str(tmp_path / name)}
+        pools.append(
+            subprocess.Popen(
+                [sys.executable, "-c", script],
+                cwd=REPO,
+                env=env,
+                text=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )  # fmt: skip
+        )
+    try:
+        uids = [set(pool.stdout.readline().split()) for pool in pools]
+    finally:
+        for pool in pools:
+            pool.communicate("", timeout=30)
+    assert len(uids[0]) == 2 and len(uids[1]) == 2 and not uids[0] & uids[1]
+
+
+def test_the_job_folders_of_a_killed_pool_are_removed_by_the_next_pool(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    script = (
+        "from sandboxes.process import ProcessSandbox\nbox = ProcessSandbox(workers=1)\n"
+        "print(1, flush=True)\ninput()\n"
+    )
+    killed = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+    assert killed.stdout.readline() == "1\n"
+    killed.kill()  # a process this test started, by its PID
+    killed.wait(timeout=30)
+    left = list(tmp_path.glob("starfactory-sandbox-*"))
+    assert left, "the killed pool left no folder: nothing to test"
+    for root in left:  # as old as an abandoned pool's folder is by the time a run resumes
+        os.utime(root, (time.time() - 3600, time.time() - 3600))
+    import tempfile as tempfile_module
+
+    monkeypatch.setattr(tempfile_module, "tempdir", str(tmp_path))
+    from sandboxes.process import ProcessSandbox
+
+    with ProcessSandbox(workers=1, limits=FAST) as box:
+        assert box.run("print(1)").status == "ok"
+        assert not any(root.exists() for root in left)

@@ -15,6 +15,7 @@ from factory.star.loop import StarLoop, StarSettings
 from factory.star.rationalize import hint_leak
 from factory.star.select import select
 from factory.tasks import Problem, Task
+from verifiers import Verdict, done
 from verifiers.code.gold import CodeGold
 from verifiers.math import MathVerifier
 
@@ -113,9 +114,9 @@ class Counting:
 
 
 def fake_train(rows, output_dir: Path) -> dict:
-    output_dir.mkdir(parents=True)
+    output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "rows.json").write_text(json.dumps(rows))
-    return {"model_dir": str(output_dir), "train_loss": 0.5}
+    return {"train_loss": 0.5}
 
 
 @pytest.fixture
@@ -181,8 +182,22 @@ def test_interrupted_training_resumes_the_round_without_resampling(tmp_path, ver
     assert summaries[0]["train_loss"] == 0.5
 
 
+class LastWordVerifier:
+    """Correct when the response's last word is the gold: the tiny random model marks no answer,
+    and this test is about training between rounds, not about reading answers."""
+
+    name, version, kind, settings_hash = "last-word", "0", "math", "none"
+
+    def submit(self, problem, response):
+        words = response.split() or ["0"]
+        return done(Verdict("correct" if words[-1] == problem.gold else "incorrect", "last_word", words[-1]))
+
+    def close(self):
+        pass
+
+
 @pytest.mark.slow
-def test_star_end_to_end_with_a_real_tiny_finetune(tmp_path, tiny_model_dir, verifier):
+def test_star_end_to_end_with_a_real_tiny_finetune(tmp_path, tiny_model_dir):
     """The tiny random model, greedy: golds are set to what it answers for two problems (so they
     are solved) and to something else for the others; a real LoRA fine-tune runs between rounds,
     and round 1 samples from the trained folder."""
@@ -212,10 +227,17 @@ def test_star_end_to_end_with_a_real_tiny_finetune(tmp_path, tiny_model_dir, ver
             output_dir,
             TrainSettings(max_steps=3, batch_size=2, lora_rank=4, max_length=64),
         )
-        return {"model_dir": str(result.model_dir), "train_loss": result.train_loss}
+        return {"train_loss": result.train_loss}
 
     loop = StarLoop(
-        task, task, make_generator, verifier, train, greedy, StarSettings(rounds=2, train=True), tmp_path
+        task,
+        task,
+        make_generator,
+        LastWordVerifier(),
+        train,
+        greedy,
+        StarSettings(rounds=2, train=True),
+        tmp_path,
     )
     summaries = loop.run(str(tiny_model_dir))
     assert [s["round"] for s in summaries] == [0, 1, "final"]

@@ -38,9 +38,20 @@ class SamplingSettings:
 
 @dataclass(frozen=True)
 class Request:
+    """`n` samples of one prompt: samples `first_index` .. `first_index + n - 1` of its problem.
+
+    Seeds are per sample: sample k of the problem draws from `seed + k` (`sample_seeds`), so a
+    resumed run that asks for samples 2 and 3 alone gets what an uninterrupted run got for them.
+    Backends that cannot seed per sample say so in their docstring."""
+
     messages: tuple[Message, ...]
     n: int  # completions wanted for this prompt
-    seed: int  # per-request seed; backends that cannot honour it say so in their docstring
+    seed: int  # the problem's seed: the same whichever of its samples are asked for
+    first_index: int = 0  # the problem's sample index of this request's first completion
+
+    @property
+    def sample_seeds(self) -> tuple[int, ...]:
+        return tuple(self.seed + self.first_index + i for i in range(self.n))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from factory.generators import Completion, Message, Request, SamplingSettings
 
-Responder = Callable[[tuple[Message, ...], int], str]  # (messages, sample index) -> text
+Responder = Callable[[tuple[Message, ...], int], str]  # (messages, the problem's sample index) -> text
 
 
 class FakeGenerator:
@@ -26,7 +26,8 @@ class FakeGenerator:
         self.calls.append(len(requests))
         results = []
         for request in requests:
-            texts = [self._responder(request.messages, index) for index in range(request.n)]
+            indices = range(request.first_index, request.first_index + request.n)
+            texts = [self._responder(request.messages, index) for index in indices]
             results.append([Completion(t, len(t.split()), "stop") for t in texts])
         return results
 

@@ -2,9 +2,11 @@
 
 Seeds: each batch seeds torch's generator with its first request's seed, so a run is reproducible
 for the same settings and batch composition; transformers has no per-sequence seed in a batch
-(vLLM on a GPU does, see `vllm.py`). Runs on CPU or a single GPU (`device`). `dtype=auto` picks
-bfloat16 only where the device computes it natively, float32 (float16 on a GPU) elsewhere
-(`factory.hardware`); the choice and its reason are in `self.dtype`.
+(vLLM on a GPU and llama.cpp do, see `vllm.py`), so a problem resumed between two of its samples
+gets other texts for the rest than an uninterrupted run (the attempt IDs and seeds are the same).
+Runs on CPU or a single GPU (`device`). `dtype=auto` picks bfloat16 only where the device computes
+it natively, float32 (float16 on a GPU) elsewhere (`factory.hardware`); the choice and its reason
+are in `self.dtype`.
 """
 
 from __future__ import annotations

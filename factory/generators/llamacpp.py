@@ -8,9 +8,9 @@ sequence in a single batch (llama.cpp's multi-sequence batching, as its `batched
 As sequences finish, waiting requests take their places (a request starts once all its samples
 fit), so the batch stays full across the requests of one `generate` call.
 
-Each sample has its own sampler chain (temperature, then top-p, then a draw seeded with
-`request.seed + sample index`), so a sample is reproducible for the same seeds and the same batch
-composition. Not more: llama.cpp's batched kernels round a row by its place in the batch, so at a
+Each sample has its own sampler chain (temperature, then top-p, then a draw seeded with the
+sample's own seed, `request.sample_seeds`), so a sample is reproducible for the same seeds and the
+same batch composition. Not more: llama.cpp's batched kernels round a row by its place in the batch, so at a
 near tie even a greedy sample can differ from the same prompt decoded at another place.
 
 The prompt is the chat template stored in the GGUF, rendered with llama-cpp-python's
@@ -157,7 +157,7 @@ class LlamaCppGenerator:
             self._context.decode(self._batch)
         samples = []
         for offset, seq in enumerate(seqs, start=first):
-            sample = _Sample(index, offset, seq, (request.seed + offset) & 0xFFFFFFFF, len(prompt))
+            sample = _Sample(index, offset, seq, request.sample_seeds[offset] & 0xFFFFFFFF, len(prompt))
             samplers[seq] = self._sampler(sample.seed, sampling)
             self._accept(sample, self._sample_token(samplers[seq], batch.n_tokens - 1), sampling)
             samples.append(sample)

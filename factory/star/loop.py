@@ -10,8 +10,9 @@ Each round r, with model M_r (M_0 is the base model):
 5. evaluate on a held-out task (never trained on), when one is given.
 
 Every stage writes into its round's folder (`factory.run_folder`) and is resumable: sampling and
-rationalization through the attempt log, training through an atomic rename of the model folder,
-and a round that finished (its marker exists) is never redone.
+rationalization through the attempt log, training through an atomic rename of the model folder
+(a model in place is taken, a killed training's scratch is removed), and a round that finished
+(its marker exists) is never redone.
 
 Collaborators are injected: `make_generator(model)` builds a generator for a model folder or
 name, `train(rows, output_dir)` fine-tunes, so a test can swap either for a 20-line fake.
@@ -32,7 +33,9 @@ from factory.star.select import select
 from factory.tasks import Task
 from verifiers import Verifier
 
-Trainer = Callable[[list[dict], Path], dict]  # (rows, output_dir) -> {"model_dir", "train_loss"}
+# (rows, output_dir) -> {"train_loss": ...}: writes the model into output_dir, an empty scratch
+# folder the run folder renames into place when train returns.
+Trainer = Callable[[list[dict], Path], dict]
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class StarLoop:
             accepted, self.settings.max_per_problem, self.settings.near_duplicate_ratio
         )
         write_jsonl_atomic(here.selection, selected)
-        trained = self.train(selected, here.model) if (self.settings.train and self.train) else None
+        trained = self._trained(here, selected) if (self.settings.train and self.train) else None
         n, session = self.sampling.n, sampled.summary["this_session"]
         return {
             "round": index,
@@ -132,8 +135,16 @@ class StarLoop:
             "heldout_pass@1": heldout.summary["pass@1"] if heldout else None,
             "heldout_pass@k": heldout.summary[f"pass@{n}"] if heldout else None,
             "train_loss": trained["train_loss"] if trained else None,
-            "trained_model": trained["model_dir"] if trained else None,
+            "trained_model": str(here.model) if trained else None,
         }
+
+    def _trained(self, here, selected: list[dict]) -> dict:
+        """The round's training result: the model already in place if a killed run finished it."""
+        done = here.trained()
+        if done is not None:
+            return done
+        train = self.train
+        return here.place_model(lambda scratch: train(selected, scratch))
 
     def _sample(self, task: Task, generator: Generator, folder: Path) -> StagePass:
         return sample_verify_keep(task, generator, self.verifier, self.sampling, folder, self.batch_problems)

@@ -85,8 +85,11 @@ def sample_verify_keep(
     ctx = _Context(task, generator, verifier, sampling, AttemptLog(stage.attempts))
     try:
         plan = _plan(task, generator, sampling)
-        todo = [_Todo(p, [(i, a) for i, a in ids if a not in ctx.log.records]) for p, ids in plan]
-        todo = [t for t in todo if t.ids]
+        todo = [
+            _Todo(p, run)
+            for p, ids in plan
+            for run in _runs([(i, a) for i, a in ids if a not in ctx.log.records])
+        ]
         total = len(task.problems) * sampling.n
         with tqdm(
             total=total, initial=total - sum(len(t.ids) for t in todo), desc="attempts", unit="att"
@@ -129,15 +132,29 @@ def _plan(task: Task, generator: Generator, sampling: SamplingSettings) -> list[
     ]
 
 
-def _request_seed(problem_id: str, sampling: SamplingSettings, first_index: int) -> int:
-    key = f"{sampling.seed}:{problem_id}:{first_index}".encode()
+def _runs(missing: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The missing samples of a problem as runs of consecutive indices: one request each."""
+    runs: list[list[tuple[int, str]]] = []
+    for index, aid in missing:
+        if runs and runs[-1][-1][0] == index - 1:
+            runs[-1].append((index, aid))
+        else:
+            runs.append([(index, aid)])
+    return runs
+
+
+def problem_seed(problem_id: str, sampling: SamplingSettings) -> int:
+    """The problem's seed; sample k draws from `problem_seed + k` (see `Request.sample_seeds`),
+    whichever samples a run still lacks, so a resumed run draws what an uninterrupted one did.
+    (0.1.0 derived it from the first missing index: the same number when none was written.)"""
+    key = f"{sampling.seed}:{problem_id}:0".encode()
     return int.from_bytes(hashlib.sha256(key).digest()[:4], "big") >> 1
 
 
 def _generate(ctx: _Context, batch: Sequence[_Todo]) -> list[list[Completion]]:
     requests = [
         Request(
-            ctx.task.messages(t.problem), len(t.ids), _request_seed(t.problem.id, ctx.sampling, t.ids[0][0])
+            ctx.task.messages(t.problem), len(t.ids), problem_seed(t.problem.id, ctx.sampling), t.ids[0][0]
         )
         for t in batch
     ]
@@ -153,7 +170,7 @@ def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
     sampling_key = {k: v for k, v in asdict(ctx.sampling).items() if k != "n"}
     stamped = stamp(ctx.verifier)
     for todo, row, futures in zip(batch, completions, verdicts):
-        seed = _request_seed(todo.problem.id, ctx.sampling, todo.ids[0][0])
+        seed = problem_seed(todo.problem.id, ctx.sampling)
         for (index, aid), completion, future in zip(todo.ids, row, futures):
             verdict = future.result()
             ctx.log.append(
@@ -181,6 +198,7 @@ def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
             ctx.tokens += completion.tokens
             ctx.attempts += 1
             bar.update(1)
+    ctx.log.sync()  # a batch is durable once written: a machine crash loses at most the next one
 
 
 def _gold_text(gold) -> str:

@@ -3,8 +3,9 @@
 As in STaR and ReST-EM, every round trains from the BASE model on everything accepted so far,
 never from the previous round's weights. The LoRA adapter is merged and the result saved as a plain
 HF folder (bf16 safetensors + tokenizer), so every generator backend, vLLM included, loads it like
-any model folder. The folder is written under a temporary name and renamed into place: a round
-killed mid-training leaves no folder that a resumed run would take for finished.
+any model folder. `finetune` writes into the folder it is given; the run folder hands it a
+scratch folder and renames that into place (`RoundFolder.place_model`), so a round killed
+mid-training leaves nothing a resumed run would take for finished.
 
 Precision follows the hardware as generation does (`factory.hardware`, `dtype=auto`): bfloat16
 mixed precision only where the device computes it natively, float16 on a GPU without it, float32
@@ -16,9 +17,7 @@ multi-GPU training, full fine-tuning of large models (use LoRA), packing.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +36,6 @@ class TrainSettings:
 
 @dataclass(frozen=True)
 class TrainResult:
-    model_dir: Path
     train_loss: float
     rows: int
     steps: int
@@ -45,7 +43,8 @@ class TrainResult:
 
 
 def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: TrainSettings) -> TrainResult:
-    """Trains a LoRA on `rows` ({"messages": [...]}) from `base_model_dir`; saves the merged model."""
+    """Trains a LoRA on `rows` ({"messages": [...]}) from `base_model_dir`; saves the merged model
+    into `output_dir`."""
     import torch
     from datasets import Dataset
     from peft import LoraConfig
@@ -59,7 +58,8 @@ def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: 
     precision = choose_dtype(settings.dtype, Capabilities.detect("auto")).dtype
     tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
     model = AutoModelForCausalLM.from_pretrained(base_model_dir, dtype=torch.float32)
-    scratch = Path(tempfile.mkdtemp(prefix=".training-", dir=_ensure(output_dir.parent)))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    checkpoints = output_dir / "checkpoints"
     try:
         trainer = SFTTrainer(
             model=model,
@@ -72,7 +72,7 @@ def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: 
                 task_type="CAUSAL_LM",
             ),
             args=SFTConfig(
-                output_dir=str(scratch / "checkpoints"),
+                output_dir=str(checkpoints),
                 max_steps=settings.max_steps,
                 learning_rate=settings.learning_rate,
                 per_device_train_batch_size=settings.batch_size,
@@ -90,14 +90,8 @@ def finetune(base_model_dir: str, rows: list[dict], output_dir: Path, settings: 
         )
         output = trainer.train()
         merged = trainer.model.merge_and_unload()
-        merged.to(torch.bfloat16).save_pretrained(scratch / "model")
-        tokenizer.save_pretrained(scratch / "model")
-        os.replace(scratch / "model", _ensure(output_dir.parent) / output_dir.name)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return TrainResult(output_dir, float(output.training_loss), len(rows), int(output.global_step), precision)
-
-
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    merged.to(torch.bfloat16).save_pretrained(output_dir)
+    tokenizer.save_pretrained(output_dir)
+    return TrainResult(float(output.training_loss), len(rows), int(output.global_step), precision)
