@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from factory.generators import BackendUnavailable, SamplingSettings
@@ -22,6 +22,7 @@ from factory.report import render_summary
 from factory.rows import RowError, write_json_atomic
 from factory.run_folder import AttemptLogError, RunFolder
 from factory.star.loop import StarLoop, StarSettings, Trainer
+from factory.star.sample import UntilCorrect
 from factory.tasks import Task
 from sandboxes import SandboxUnavailable
 
@@ -76,7 +77,9 @@ def run(cfg) -> RunResult:
     _check_kinds(cfg.verifier._target_, task, heldout)
     dtype = _hardware_dtype(cfg.generator)
     generator_overrides = {"dtype": dtype.dtype} if dtype else {}
-    sampling = SamplingSettings(**cfg.sampling)
+    strategy = {k: cfg.sampling[k] for k in ("strategy", "until_correct", "max_samples") if k in cfg.sampling}
+    sampling = SamplingSettings(**{k: v for k, v in cfg.sampling.items() if k not in strategy})
+    until_correct = _until_correct(strategy)
     settings = StarSettings(**{k: v for k, v in cfg.star.items() if k not in ("heldout", "training")})
     with ExitStack() as stack:
         tracker = WandbTracker(
@@ -95,6 +98,7 @@ def run(cfg) -> RunResult:
             settings,
             folder.root,
             cfg.batch_problems,
+            until_correct,
         )
         rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
         summary = write_results(folder, rounds, {"dtype": dtype.as_record()} if dtype else {})
@@ -136,6 +140,18 @@ def _task_verifier_settings(verifier_cfg, task: Task) -> dict:
     return {name: value for name, value in task.verifier_settings if verifier_cfg.get(name, 0) is None}
 
 
+def _until_correct(strategy: dict) -> UntilCorrect | None:
+    """`sampling.strategy`: `uniform` (n per problem) or `until_correct` (DART-Math's
+    difficulty-aware sampling: more samples for a problem until `until_correct` are correct, at
+    most `max_samples`)."""
+    name = strategy.get("strategy", "uniform")
+    if name == "uniform":
+        return None
+    if name != "until_correct":
+        raise ConfigError(f"sampling.strategy={name!r}: expected uniform or until_correct")
+    return UntilCorrect(int(strategy.get("until_correct", 1)), int(strategy.get("max_samples", 16)))
+
+
 def _check_kinds(verifier_target: str, task: Task, heldout: Task | None) -> None:
     from hydra.utils import get_class
 
@@ -164,6 +180,7 @@ def _trainer(cfg) -> Trainer:
             "steps": result.steps,
             "rows": result.rows,
             "dtype": result.dtype,
+            "settings": asdict(settings),
         }
 
     return train

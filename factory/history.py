@@ -50,8 +50,7 @@ def write_history(run_dir: Path, rounds: list[dict]) -> Path:
 
 
 def plot_heldout(run_dir: Path, rounds: list[dict]) -> Path | None:
-    points = [(str(r["round"]), r["heldout_pass@1"]) for r in rounds if r.get("heldout_pass@1") is not None]
-    if not points:
+    if not any(r.get("heldout_pass@1") is not None for r in rounds):
         return None
     import matplotlib
 
@@ -59,7 +58,20 @@ def plot_heldout(run_dir: Path, rounds: list[dict]) -> Path | None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(5, 3.2))
-    axes.plot([p[0] for p in points], [100 * p[1] for p in points], marker="o")
+    for name, label in (("heldout", "sampled"), ("heldout_greedy", "greedy")):
+        points = [r for r in rounds if r.get(f"{name}_pass@1") is not None]
+        if not points:
+            continue
+        values = [100 * r[f"{name}_pass@1"] for r in points]
+        intervals = [r.get(f"{name}_pass@1_ci95") or [r[f"{name}_pass@1"]] * 2 for r in points]
+        errors = [
+            [v - 100 * ci[0] for v, ci in zip(values, intervals)],
+            [100 * ci[1] - v for v, ci in zip(values, intervals)],
+        ]
+        axes.errorbar(
+            [str(r["round"]) for r in points], values, yerr=errors, marker="o", capsize=3, label=label
+        )
+    axes.legend(title="95% CI over problems")
     axes.set_xlabel("round (final: the model trained after the last round)")
     axes.set_ylabel("held-out pass@1 (%)")
     axes.set_title("STaR: held-out pass@1 per round")

@@ -37,7 +37,9 @@ def render_summary(summary: dict, console: Console | None = None) -> None:
 def _rounds_table(rounds: list[dict], n: int) -> Table:
     table = Table(title="STaR rounds")
     # kept: accepted from sampling + from rationalization; held-out: pass@1 on the held-out task
-    for column in ("round", "pass@1", f"pass@{n}", "solved", "kept", "leaks", "selected", "held-out", "loss"):
+    columns = ("round", "pass@1", f"pass@{n}", "solved", "kept", "leaks", "selected", "held-out [95% CI]",
+               "greedy [95% CI]", "greedy gain vs base [95% CI]", "loss")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="right")
     for r in rounds:
         leaks = sum(r.get("hint_leak_rejections", {}).values())
@@ -52,10 +54,27 @@ def _rounds_table(rounds: list[dict], n: int) -> Table:
             accepted,
             str(leaks) if "accepted_sampling" in r else "",
             str(r.get("selected_rows", "")),
-            _pct(r.get("heldout_pass@1")),
+            _with_interval(r.get("heldout_pass@1"), r.get("heldout_pass@1_ci95")),
+            _with_interval(r.get("heldout_greedy_pass@1"), r.get("heldout_greedy_pass@1_ci95")),
+            _gain(r.get("heldout_greedy_gain_vs_base")),
             "" if r.get("train_loss") is None else f"{r['train_loss']:.3f}",
         )
     return table
+
+
+def _with_interval(rate: float | None, interval: list[float] | None) -> str:
+    if rate is None:
+        return "n/a"
+    return _pct(rate) + (f" [{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]" if interval else "")
+
+
+def _gain(gain: dict | None) -> str:
+    """A paired gain in points; "(noise)" when its interval holds zero."""
+    if not gain:
+        return ""
+    low, high = gain["ci95"]
+    noise = " (noise)" if low <= 0 <= high else ""
+    return f"{100 * gain['diff']:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}]{noise}"
 
 
 def _pct(rate: float | None) -> str:

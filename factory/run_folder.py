@@ -7,10 +7,13 @@ Layout (the same as in 0.1.0, so folders written then resume now):
     <run>/round-<r>/<stage>/train.jsonl     the stage's correct attempts as chat rows
     <run>/round-<r>/<stage>/summary.json    the stage's figures
     <run>/round-<r>/train.jsonl             the selection after round r
+    <run>/round-<r>/preferences.jsonl       (prompt, chosen, rejected) pairs of round r's sampling
     <run>/round-<r>/model/                  the model trained after round r, with its training.json
                                             (trained in a .training-* scratch folder, renamed into place)
     <run>/round-<r>/round.json              the round's figures; it marks the round finished
+    <run>/round-<r>/heldout-greedy/         the round's model on the held-out task, greedy (a stage)
     <run>/final-heldout/...                 the last trained model on the held-out task (a stage)
+    <run>/final-heldout-greedy/...          the same, greedy
     <run>/summary.json, train.jsonl, history.jsonl, heldout_pass_at_1.png   the run's results
 
 Resume rests on two facts: every attempt has an ID derived from what produced it (problem, prompt
@@ -69,6 +72,10 @@ class RoundFolder:
     def model(self) -> Path:
         return self.path / "model"
 
+    @property
+    def preferences(self) -> Path:
+        return self.path / "preferences.jsonl"
+
     def trained(self) -> dict | None:
         """The training result of a model folder that is in place (renamed there whole, with its
         `training.json`), else None. Scratch folders of a killed training are removed here."""
@@ -115,6 +122,14 @@ class RunFolder:
     @property
     def final_heldout(self) -> StageFolder:
         return StageFolder(self.root / "final-heldout")
+
+    def heldout_stage(self, index: int | None, name: str = "heldout") -> Path:
+        """Round `index`'s held-out stage (`heldout` sampled, `heldout_greedy`), or the final
+        model's for None (`final-heldout`, `final-heldout-greedy`)."""
+        suffix = "-greedy" if name == "heldout_greedy" else ""
+        if index is None:
+            return self.root / f"final-heldout{suffix}"
+        return self.round(index).path / f"heldout{suffix}"
 
     @property
     def summary(self) -> Path:

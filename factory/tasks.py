@@ -61,6 +61,9 @@ class Task:
     # Verifier settings the task's answers call for, used where the config leaves them null:
     # GSM8K's golds are integers, so a response's last lone number may stand for its answer.
     verifier_settings: tuple[tuple[str, object], ...] = ()
+    # Gold solutions by problem id, where the task has them (arith's scratchpads): the rows of
+    # the supervised baseline.
+    solutions: tuple[tuple[str, str], ...] = ()
 
     def messages(self, problem: Problem) -> tuple[Message, ...]:
         content = self.prompt.format(question=problem.question, hint=problem.hint or problem.gold)
@@ -90,6 +93,35 @@ def gsm8k(
             raise RowError(f"{where}: field 'answer': empty final answer after '####'")
         problems.append((where, Problem(_problem_id(row, question), question, gold)))
     return Task("gsm8k", _unique(problems), prompt, verifier_settings=(("last_number_fallback", True),))
+
+
+def arith(
+    split: str = "train",
+    count: int = 200,
+    form: str = "expression",
+    digits: int = 2,
+    steps: int = 2,
+    seed: int = 0,
+    offset: int = 0,
+    prompt: str = MATH_PROMPT,
+) -> Task:
+    """Procedural arithmetic (`factory.arith`): `count` problems of a split, the first `offset`
+    skipped; train and test disjoint. Each problem's gold scratchpad is in `Task.solutions`."""
+    from factory.arith import problems as draw_problems
+
+    drawn = draw_problems(seed, split, offset + count, form, digits, steps)[offset:]
+    located = [
+        (
+            f"arith {split} #{offset + i}",
+            Problem("a-" + hashlib.sha256(p.expression.encode()).hexdigest()[:16], p.question, str(p.answer)),
+        )
+        for i, p in enumerate(drawn)
+    ]
+    solutions = tuple((problem.id, p.scratchpad) for (_, problem), p in zip(located, drawn))
+    return Task(
+        f"arith-{form}-{digits}d{steps}s", _unique(located), prompt,
+        verifier_settings=(("last_number_fallback", True),), solutions=solutions,
+    )  # fmt: skip
 
 
 def math(

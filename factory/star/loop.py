@@ -21,14 +21,15 @@ name, `train(rows, output_dir)` fine-tunes, so a test can swap either for a 20-l
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from factory.generators import Generator, SamplingSettings
-from factory.rows import write_jsonl_atomic
+from factory.metrics import bootstrap_interval, paired_gain, per_problem_pass
+from factory.rows import read_jsonl, write_jsonl_atomic
 from factory.run_folder import RunFolder
 from factory.star.rationalize import rationalize
-from factory.star.sample import StagePass, sample_verify_keep
+from factory.star.sample import StagePass, UntilCorrect, sample_verify_keep
 from factory.star.select import select
 from factory.tasks import Task
 from verifiers import Verifier
@@ -45,6 +46,9 @@ class StarSettings:
     train: bool = False
     max_per_problem: int = 4
     near_duplicate_ratio: float = 0.9
+    heldout_greedy: bool = True  # also evaluate each model greedily (temperature 0, one sample)
+    max_pairs_per_problem: int = 4  # (chosen, rejected) preference rows per problem and round
+    bootstrap_resamples: int = 10_000
 
 
 def _per_second(count: int, seconds: float) -> float | None:
@@ -62,6 +66,7 @@ class StarLoop:
     settings: StarSettings
     run_dir: Path
     batch_problems: int = 8
+    until_correct: UntilCorrect | None = None  # difficulty-aware sampling of the train problems
 
     def run(self, base_model: str, on_round: Callable[[dict], None] = lambda summary: None) -> list[dict]:
         folder = RunFolder(self.run_dir)
@@ -78,25 +83,56 @@ class StarLoop:
         if self.heldout and summaries and summaries[-1]["trained_model"]:
             generator = self.make_generator(model)
             try:
-                final = self._sample(self.heldout, generator, folder.final_heldout.path).summary
+                final = self._evaluate(generator, folder, None)
             finally:
                 generator.close()
-            summaries.append(
-                {
-                    "round": "final",
-                    "model": model,
-                    "heldout_pass@1": final["pass@1"],
-                    "heldout_pass@k": final[f"pass@{self.sampling.n}"],
-                }
-            )
+            summaries.append({"round": "final", "model": model, **final})
             on_round(summaries[-1])
         return summaries
+
+    def _evaluate(self, generator: Generator, folder: RunFolder, index: int | None) -> dict:
+        """Held-out pass rates of the generator's model (round `index`'s, or the final one's for
+        None), sampled and, by setting, greedy (temperature 0, one sample). Each pass@1 carries a
+        95% bootstrap interval over problems, and each gain over the base model (round 0's) and
+        over the model before it a paired bootstrap on the same problems."""
+        greedy = replace(self.sampling, n=1, temperature=0.0, top_p=1.0)
+        passes = [
+            ("heldout", self.sampling),
+            *([("heldout_greedy", greedy)] if self.settings.heldout_greedy else []),
+        ]
+        figures: dict = {}
+        for name, sampling in passes:
+            stage = folder.heldout_stage(index, name)
+            summary = sample_verify_keep(
+                self.heldout, generator, self.verifier, sampling, stage, self.batch_problems
+            ).summary
+            figures[f"{name}_pass@1"] = summary["pass@1"]
+            if name == "heldout":
+                figures["heldout_pass@k"] = summary[f"pass@{self.sampling.n}"]
+            figures.update(self._uncertainty(folder, index, name))
+        return figures
+
+    def _uncertainty(self, folder: RunFolder, index: int | None, name: str) -> dict:
+        resamples, seed = self.settings.bootstrap_resamples, self.sampling.seed
+        rates = _rates(folder.heldout_stage(index, name))
+        figures = {f"{name}_pass@1_ci95": list(bootstrap_interval(list(rates.values()), resamples, seed))}
+        last = self.settings.rounds - 1
+        before = {"base": 0, "previous": (last if index is None else index - 1)}
+        for label, other in before.items():
+            if other is not None and other >= 0 and other != index:
+                figures[f"{name}_gain_vs_{label}"] = paired_gain(
+                    rates, _rates(folder.heldout_stage(other, name)), resamples, seed
+                )
+        return figures
 
     def _round(self, index: int, model: str, folder: RunFolder) -> dict:
         here = folder.round(index)
         generator = self.make_generator(model)
         try:
-            sampled = self._sample(self.task, generator, here.stage("sample").path)
+            sampled = sample_verify_keep(
+                self.task, generator, self.verifier, self.sampling, here.stage("sample").path,
+                self.batch_problems, self.until_correct,
+            )  # fmt: skip
             solved = {row["problem_id"] for row in sampled.rows}
             unsolved = (
                 [p for p in self.task.problems if p.id not in solved] if self.settings.rationalize else []
@@ -105,9 +141,7 @@ class StarLoop:
                 self.task, unsolved, generator, self.verifier, self.sampling,
                 here.stage("rationalize").path, self.batch_problems,
             )  # fmt: skip
-            heldout = None
-            if self.heldout:
-                heldout = self._sample(self.heldout, generator, here.stage("heldout").path)
+            heldout = self._evaluate(generator, folder, index) if self.heldout else {}
         finally:
             generator.close()
         accepted = [*folder.previous_selection(index), *sampled.rows, *hinted.rows]
@@ -115,6 +149,10 @@ class StarLoop:
             accepted, self.settings.max_per_problem, self.settings.near_duplicate_ratio
         )
         write_jsonl_atomic(here.selection, selected)
+        pairs = write_jsonl_atomic(
+            here.preferences,
+            preference_pairs(self.task, here.stage("sample").attempts, self.settings.max_pairs_per_problem),
+        )
         trained = self._trained(here, selected) if (self.settings.train and self.train) else None
         n, session = self.sampling.n, sampled.summary["this_session"]
         return {
@@ -129,12 +167,15 @@ class StarLoop:
             "accepted_rationalization": len(hinted.rows),
             "hint_leak_rejections": hinted.leaks,
             "selected_rows": len(selected),
+            "preference_pairs": pairs,
             "duplicate_rate": round(duplicates / len(accepted), 4) if accepted else 0.0,
             "tokens_per_s": session["tokens_per_s"],
             "verifications_per_s": _per_second(session["attempts"], session["wall_s"]),
-            "heldout_pass@1": heldout.summary["pass@1"] if heldout else None,
-            "heldout_pass@k": heldout.summary[f"pass@{n}"] if heldout else None,
+            "heldout_pass@1": heldout.get("heldout_pass@1"),
+            "heldout_pass@k": heldout.get("heldout_pass@k"),
+            **{k: v for k, v in heldout.items() if k not in ("heldout_pass@1", "heldout_pass@k")},
             "train_loss": trained["train_loss"] if trained else None,
+            "training": trained,  # the trainer's record: steps, rows, precision, settings
             "trained_model": str(here.model) if trained else None,
         }
 
@@ -148,3 +189,35 @@ class StarLoop:
 
     def _sample(self, task: Task, generator: Generator, folder: Path) -> StagePass:
         return sample_verify_keep(task, generator, self.verifier, self.sampling, folder, self.batch_problems)
+
+
+def _rates(stage: Path) -> dict[str, float]:
+    return per_problem_pass(read_jsonl(stage / "attempts.jsonl"))
+
+
+def preference_pairs(task: Task, attempts: Path, per_problem: int):
+    """TRL's conversational preference rows (`prompt`, `chosen`, `rejected`) from the round's
+    sampling: a correct and an incorrect attempt of the same problem, paired in sample order, at
+    most `per_problem` per problem (unverifiable attempts are never used), for DPO or iterative RPO."""
+    by_problem: dict[str, dict[str, list[dict]]] = {}
+    for record in read_jsonl(attempts):
+        if record["verdict"] in ("correct", "incorrect"):
+            by_problem.setdefault(record["problem_id"], {"correct": [], "incorrect": []})[
+                record["verdict"]
+            ].append(record)
+    for problem in task.problems:
+        split = by_problem.get(problem.id)
+        if not split or not split["correct"] or not split["incorrect"]:
+            continue
+        chosen = sorted(split["correct"], key=lambda r: r["sample_index"])
+        rejected = sorted(split["incorrect"], key=lambda r: r["sample_index"])
+        count = min(per_problem, max(len(chosen), len(rejected)))
+        for i in range(count):
+            yield {
+                "prompt": list(task.messages(problem)),
+                "chosen": [{"role": "assistant", "content": chosen[i % len(chosen)]["response"]}],
+                "rejected": [{"role": "assistant", "content": rejected[i % len(rejected)]["response"]}],
+                "problem_id": problem.id,
+                "chosen_id": chosen[i % len(chosen)]["id"],
+                "rejected_id": rejected[i % len(rejected)]["id"],
+            }

@@ -71,6 +71,16 @@ def attempt_id(
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
 
 
+@dataclass(frozen=True)
+class UntilCorrect:
+    """Difficulty-aware sampling (DART-Math): after the first `n` samples, a problem with fewer
+    than `correct` correct attempts gets `n` more, until it has them or `max_samples` in all, so
+    hard problems reach the training set instead of being dropped by uniform sampling."""
+
+    correct: int = 1
+    max_samples: int = 16
+
+
 def sample_verify_keep(
     task: Task,
     generator: Generator,
@@ -78,6 +88,7 @@ def sample_verify_keep(
     sampling: SamplingSettings,
     folder: Path,
     batch_problems: int = 8,
+    until_correct: UntilCorrect | None = None,
 ) -> StagePass:
     """Samples what `folder`'s attempt log lacks, then derives the stage's rows and summary."""
     stage = StageFolder(folder)
@@ -85,41 +96,71 @@ def sample_verify_keep(
     ctx = _Context(task, generator, verifier, sampling, AttemptLog(stage.attempts))
     try:
         plan = _plan(task, generator, sampling)
-        todo = [
-            _Todo(p, run)
-            for p, ids in plan
-            for run in _runs([(i, a) for i, a in ids if a not in ctx.log.records])
-        ]
-        total = len(task.problems) * sampling.n
-        with tqdm(
-            total=total, initial=total - sum(len(t.ids) for t in todo), desc="attempts", unit="att"
-        ) as bar:
-            in_flight = None
-            for start in range(0, len(todo), batch_problems):
-                batch = todo[start : start + batch_problems]
-                completions = _generate(ctx, batch)
-                verdicts = [
-                    [verifier.submit(t.problem, c.text) for c in row] for t, row in zip(batch, completions)
-                ]
-                if in_flight:  # its verdicts finished while this batch was generated
-                    _write(ctx, *in_flight, bar)
-                    in_flight = None
-                if all(future.done() for row in verdicts for future in row):  # fast path decided all
-                    _write(ctx, batch, completions, verdicts, bar)
-                else:
-                    in_flight = (batch, completions, verdicts)
-            if in_flight:
-                _write(ctx, *in_flight, bar)
+        with tqdm(total=len(task.problems) * sampling.n, desc="attempts", unit="att") as bar:
+            _sample_missing(ctx, plan, batch_problems, bar)
+            while until_correct and (wanting := _wanting(ctx, plan, until_correct)):
+                bar.total += sum(len(ids) for ids in wanting.values())
+                for problem, ids in plan:  # the next n samples of each problem still short of correct ones
+                    ids.extend(wanting.get(problem.id, []))
+                _sample_missing(ctx, plan, batch_problems, bar)
         rows = tuple(_train_rows(task, plan, ctx.log))
         write_jsonl_atomic(stage.train, rows)
         summary = _summarize(ctx, plan, len(rows))
+        if until_correct:
+            summary["strategy"] = {"until_correct": asdict(until_correct)}
         write_json_atomic(stage.summary, summary)
         return StagePass(summary, rows)
     finally:
         ctx.log.close()
 
 
+def _sample_missing(ctx: _Context, plan, batch_problems: int, bar) -> None:
+    """Generates and verifies every planned attempt the log lacks; generation of batch b+1
+    overlaps the verification of batch b."""
+    todo = [
+        _Todo(p, run)
+        for p, ids in plan
+        for run in _runs([(i, a) for i, a in ids if a not in ctx.log.records])
+    ]
+    bar.update(sum(len(ids) for _, ids in plan) - sum(len(t.ids) for t in todo) - bar.n)
+    in_flight = None
+    for start in range(0, len(todo), batch_problems):
+        batch = todo[start : start + batch_problems]
+        completions = _generate(ctx, batch)
+        verdicts = [
+            [ctx.verifier.submit(t.problem, c.text) for c in row] for t, row in zip(batch, completions)
+        ]
+        if in_flight:  # its verdicts finished while this batch was generated
+            _write(ctx, *in_flight, bar)
+            in_flight = None
+        if all(future.done() for row in verdicts for future in row):  # fast path decided all
+            _write(ctx, batch, completions, verdicts, bar)
+        else:
+            in_flight = (batch, completions, verdicts)
+    if in_flight:
+        _write(ctx, *in_flight, bar)
+
+
+def _wanting(ctx: _Context, plan, rule: UntilCorrect) -> dict[str, list[tuple[int, str]]]:
+    """The next wave: for each problem short of `rule.correct` correct attempts and below the
+    cap, its next `n` sample indices (and attempt IDs)."""
+    wanting = {}
+    for problem, ids in plan:
+        correct = sum(
+            ctx.log.records[aid]["verdict"] == "correct" for _, aid in ids if aid in ctx.log.records
+        )
+        have = len(ids)
+        if correct < rule.correct and have < rule.max_samples:
+            indices = range(have, min(have + ctx.sampling.n, rule.max_samples))
+            model = ctx.generator.model_id
+            wanting[problem.id] = [
+                (i, attempt_id(problem.id, ctx.task.prompt_hash, model, ctx.sampling, i)) for i in indices
+            ]
+    return wanting
+
+
 def _plan(task: Task, generator: Generator, sampling: SamplingSettings) -> list[tuple[Problem, list]]:
+    """Each problem with its first `n` (sample index, attempt ID) pairs; a strategy may add more."""
     return [
         (
             p,
