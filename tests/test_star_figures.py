@@ -110,8 +110,8 @@ def test_until_correct_samples_hard_problems_until_one_is_right_within_the_cap(t
 
     task = tasks.gsm8k(limit=3)
     rule = UntilCorrect(correct=1, max_samples=12)
-    sample_verify_keep(task, FakeGenerator(responder=right_late), verifier, SamplingSettings(n=4, max_tokens=8),
-                       tmp_path, 2, rule)  # fmt: skip
+    generator = FakeGenerator(responder=right_late)
+    sample_verify_keep(task, generator, verifier, SamplingSettings(n=4, max_tokens=8), tmp_path, 2, rule)
     counts = {}
     for record in read_jsonl(tmp_path / "attempts.jsonl"):
         counts[record["problem_id"]] = counts.get(record["problem_id"], 0) + 1
