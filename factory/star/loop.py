@@ -47,6 +47,7 @@ class StarSettings:
     max_per_problem: int = 4
     near_duplicate_ratio: float = 0.9
     heldout_greedy: bool = True  # also evaluate each model greedily (temperature 0, one sample)
+    heldout_samples: int | None = None  # samples per held-out problem in the sampled pass (None: sampling.n)
     max_pairs_per_problem: int = 4  # (chosen, rejected) preference rows per problem and round
     bootstrap_resamples: int = 10_000
 
@@ -96,8 +97,9 @@ class StarLoop:
         95% bootstrap interval over problems, and each gain over the base model (round 0's) and
         over the model before it a paired bootstrap on the same problems."""
         greedy = replace(self.sampling, n=1, temperature=0.0, top_p=1.0)
+        sampled = replace(self.sampling, n=self.settings.heldout_samples or self.sampling.n)
         passes = [
-            ("heldout", self.sampling),
+            ("heldout", sampled),
             *([("heldout_greedy", greedy)] if self.settings.heldout_greedy else []),
         ]
         figures: dict = {}
@@ -108,7 +110,7 @@ class StarLoop:
             ).summary
             figures[f"{name}_pass@1"] = summary["pass@1"]
             if name == "heldout":
-                figures["heldout_pass@k"] = summary[f"pass@{self.sampling.n}"]
+                figures["heldout_pass@k"] = summary[f"pass@{sampling.n}"]
             figures.update(self._uncertainty(folder, index, name))
         return figures
 
