@@ -138,3 +138,42 @@ def test_until_correct_resumes_to_the_same_attempts(tmp_path, verifier):
     cut.mkdir()
     (cut / "attempts.jsonl").write_text("\n".join(log[:5]) + "\n")
     assert run(cut) == whole
+
+
+@pytest.mark.parametrize(
+    "settings,sources",
+    [
+        (StarSettings(rounds=1, train=True), {"sampling", "rationalization"}),  # STaR
+        (StarSettings(rounds=1, train=True, rationalize=False), {"sampling"}),  # rejection sampling (ReST-EM)
+        (StarSettings(rounds=1, train=True, train_on="gold"), {"gold"}),  # SFT on the gold scratchpads
+    ],
+    ids=["star", "rejection-sampling", "sft-gold"],
+)
+def test_the_ablation_switches_change_what_is_trained_on(tmp_path, verifier, settings, sources):
+    task = tasks.arith(count=4)
+    solutions = dict(task.solutions)
+
+    def first_right(messages, index):  # problem 0 solved by sampling, the others only with the hint
+        content = messages[0]["content"]
+        which = next(i for i, p in enumerate(task.problems) if p.question in content)
+        right = which == 0 or "Hint:" in content
+        return solutions[task.problems[which].id] if right else "\\boxed{-1}"
+
+    trained = []
+
+    def train(rows, output_dir):
+        trained.extend(rows)
+        return {"train_loss": 0.1}
+
+    def make_generator(model):
+        return FakeGenerator(responder=first_right, model=model)
+
+    loop = StarLoop(
+        task, None, make_generator, verifier, train, SamplingSettings(n=2, max_tokens=16), settings, tmp_path
+    )
+    loop.run("base")
+    assert {row["source"] for row in trained} == sources
+    if settings.train_on == "gold":
+        assert len(trained) == 4 and all(
+            row["messages"][-1]["content"] in solutions.values() for row in trained
+        )

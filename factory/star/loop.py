@@ -49,6 +49,9 @@ class StarSettings:
     heldout_greedy: bool = True  # also evaluate each model greedily (temperature 0, one sample)
     heldout_samples: int | None = None  # samples per held-out problem in the sampled pass (None: sampling.n)
     max_pairs_per_problem: int = 4  # (chosen, rejected) preference rows per problem and round
+    train_on: str = (
+        "accepted"  # accepted: STaR's verified rows | gold: the task's gold solutions (SFT baseline)
+    )
     bootstrap_resamples: int = 10_000
 
 
@@ -147,6 +150,8 @@ class StarLoop:
         finally:
             generator.close()
         accepted = [*folder.previous_selection(index), *sampled.rows, *hinted.rows]
+        if self.settings.train_on == "gold":  # the supervised baseline: the same loop, gold rows
+            accepted = gold_rows(self.task)
         selected, duplicates = select(
             accepted, self.settings.max_per_problem, self.settings.near_duplicate_ratio
         )
@@ -223,3 +228,20 @@ def preference_pairs(task: Task, attempts: Path, per_problem: int):
                 "chosen_id": chosen[i % len(chosen)]["id"],
                 "rejected_id": rejected[i % len(rejected)]["id"],
             }
+
+
+def gold_rows(task: Task) -> list[dict]:
+    """The task's gold solutions (arith's scratchpads) as chat rows: the supervised baseline."""
+    if not task.solutions:
+        raise ValueError(f"star.train_on=gold: task {task.name!r} has no gold solutions")
+    solutions = dict(task.solutions)
+    return [
+        {
+            "messages": [*task.messages(p), {"role": "assistant", "content": solutions[p.id]}],
+            "problem_id": p.id,
+            "attempt_id": f"gold-{p.id}",
+            "source": "gold",
+        }
+        for p in task.problems
+        if p.id in solutions
+    ]
