@@ -43,6 +43,12 @@ class WandbTracker:
 
         flat = {f"round/{k}": v for k, v in summary.items() if isinstance(v, int | float) and k != "round"}
         flat.update({f"round/hint_leak/{k}": v for k, v in summary.get("hint_leak_rejections", {}).items()})
+        for key, value in summary.items():  # intervals and paired gains, as scalars W&B can chart
+            if key.endswith("_ci95") and value:
+                flat[f"round/{key}_low"], flat[f"round/{key}_high"] = value
+            elif "_gain_vs_" in key and value:
+                flat[f"round/{key}"] = value["diff"]
+                flat[f"round/{key}_low"], flat[f"round/{key}_high"] = value["ci95"]
         scalars = {k: v for k, v in summary.items() if not isinstance(v, dict)}
         flat[f"rounds/round-{summary['round']}"] = wandb.Table(
             columns=list(scalars), data=[[str(v) if v is not None else "" for v in scalars.values()]]

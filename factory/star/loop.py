@@ -1,13 +1,17 @@
 """STaR rounds: sample, verify, rationalize failures, select, fine-tune, evaluate; repeat.
 
 Each round r, with model M_r (M_0 is the base model):
-1. sample N attempts per train problem with M_r and verify them (`sample.py`);
+1. sample N attempts per train problem with M_r and verify them (`sample.py`; or, with
+   `until_correct`, more for the problems still short of correct ones);
 2. rationalize the problems no attempt solved, rejecting rationales that leak the hint
    (`rationalize.py`);
 3. select at most K rows per problem from everything accepted so far, dropping exact and
    near-identical duplicates (`select.py`);
+   (`star.train_on=gold`: the task's gold solutions instead, the supervised baseline), and write
+   the round's preference pairs;
 4. fine-tune M_{r+1} from the BASE model on that selection (STaR, ReST-EM), if training is on;
-5. evaluate on a held-out task (never trained on), when one is given.
+5. evaluate M_r on a held-out task (never trained on), when one is given: sampled and greedy,
+   each pass@1 with a bootstrap interval and paired gains over M_0 and M_{r-1}.
 
 Every stage writes into its round's folder (`factory.run_folder`) and is resumable: sampling and
 rationalization through the attempt log, training through an atomic rename of the model folder
@@ -29,7 +33,7 @@ from factory.metrics import bootstrap_interval, paired_gain, per_problem_pass
 from factory.rows import read_jsonl, write_jsonl_atomic
 from factory.run_folder import RunFolder
 from factory.star.rationalize import rationalize
-from factory.star.sample import StagePass, UntilCorrect, sample_verify_keep
+from factory.star.sample import UntilCorrect, sample_verify_keep
 from factory.star.select import select
 from factory.tasks import Task
 from verifiers import Verifier
@@ -124,7 +128,7 @@ class StarLoop:
         last = self.settings.rounds - 1
         before = {"base": 0, "previous": (last if index is None else index - 1)}
         for label, other in before.items():
-            if other is not None and other >= 0 and other != index:
+            if other >= 0 and other != index:
                 figures[f"{name}_gain_vs_{label}"] = paired_gain(
                     rates, _rates(folder.heldout_stage(other, name)), resamples, seed
                 )
@@ -193,9 +197,6 @@ class StarLoop:
             return done
         train = self.train
         return here.place_model(lambda scratch: train(selected, scratch))
-
-    def _sample(self, task: Task, generator: Generator, folder: Path) -> StagePass:
-        return sample_verify_keep(task, generator, self.verifier, self.sampling, folder, self.batch_problems)
 
 
 def _rates(stage: Path) -> dict[str, float]:
