@@ -6,7 +6,7 @@ correct samples to start). Each setting's attempts go to `bench/results/arith-ca
 (resumable: rerun the same command to finish a cut run; small enough to commit).
 
     python -m bench.arith_calibration [--settings expression:2:2,expression:2:1] [--count 48]
-        [--generator hf] [--max-tokens 160]
+        [--generator hf] [--max-tokens 256]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--settings", default="expression:2:2", help="form:digits:steps, comma-separated")
     parser.add_argument("--count", type=int, default=48)
     parser.add_argument("--generator", default="hf", choices=("hf", "llamacpp"))
-    parser.add_argument("--max-tokens", type=int, default=160)
+    parser.add_argument("--max-tokens", type=int, default=256)
     args = parser.parse_args()
     generator = make_generator(args.generator)
     verifier = MathVerifier(last_number_fallback=True)  # as the arith task asks

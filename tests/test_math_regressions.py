@@ -158,3 +158,9 @@ def test_no_false_positive_on_the_labeled_grading_benchmark():
     counts = tally(cases, run_ours(cases))
     assert counts["all"]["false_positive"] == 0
     assert counts["qwen25-math"]["right"] == 800 and counts["math-verify"]["right"] >= 262
+
+
+@pytest.mark.parametrize("cut", ["Therefore, the final answer is \\(\\boxed", "The answer is $\\boxed{12"])
+def test_a_box_cut_at_max_tokens_is_no_answer_not_unverifiable(verifier, cut):
+    verdict = verifier.verify("1550 + 516 = 2066.\n\n" + cut, "2066")
+    assert (verdict.status, verdict.reason) == ("incorrect", "no_answer")

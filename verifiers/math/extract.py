@@ -19,7 +19,8 @@ Covered, in priority order (the first kind found wins; within a kind, the last o
    LaTeX command (`\\frac13`), a brace group (`\\frac{1+\\sqrt{5}}{2}`), a power, a product with a
    letter (`7i`) or an expression (`x \\geq 5`, `7i - 2`, a matrix's `1 \\\\ 2`); or, when it ends
    later, the last math span with math in it and no prose (`$x \\geq 5$`, `$(7, 6)$`).
-Not covered: answers given only in words ("the answer is twelve"); deciding which of several
+A box the response never closed (a response cut at `max_tokens`) gives no answer, never a
+fragment to parse. Not covered: answers given only in words ("the answer is twelve"); deciding which of several
 unmarked candidates a model meant.
 """
 
@@ -55,6 +56,7 @@ _PROSE_RE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 # Between two boxes that state one answer together: a connector, short ("and", ",", "or", "\\quad").
 _BOX_CONNECTOR_RE = re.compile(r"\\quad|[,;&]|\band\b|\bor\b")
 _SENTENCE_END_RE = re.compile(r"\.(?:\s|$)|\n|(?<=[^\d\s])\.$")
+_UNCLOSED_BOX_RE = re.compile(r"[$\s]*(?:\\\(|\\\[)?\s*\\(?:boxed|fbox)")  # closed boxes were read first
 _BOLD_RE = re.compile(r"\*\*([^*\n]+?)\*\*")
 # A number standing alone: no word character, backslash, brace, power/subscript mark or slash
 # touches it, and no operator or relation sits just before it.
@@ -157,6 +159,8 @@ def _extraction(answer: str, method: str) -> Extraction | None:
 def _answer_text(after: str) -> str:
     """The answer at the start of `after`: a math span taken whole, else the sentence."""
     after = after.lstrip()
+    if _UNCLOSED_BOX_RE.match(after):
+        return ""  # a box the response never closed (cut at max_tokens): no answer was given
     span = _MATH_SPAN_RE.match(after)
     if span:
         return next(group for group in span.groups() if group is not None).strip()
