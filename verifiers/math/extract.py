@@ -20,8 +20,8 @@ Covered, in priority order (the first kind found wins; within a kind, the last o
    letter (`7i`) or an expression (`x \\geq 5`, `7i - 2`, a matrix's `1 \\\\ 2`); or, when it ends
    later, the last math span with math in it and no prose (`$x \\geq 5$`, `$(7, 6)$`).
 A box the response never closed (a response cut at `max_tokens`) gives no answer, never a
-fragment to parse. Not covered: answers given only in words ("the answer is twelve"); deciding which of several
-unmarked candidates a model meant.
+fragment to parse. Not covered: answers given only in words ("the answer is twelve"); deciding
+which of several unmarked candidates a model meant.
 """
 
 from __future__ import annotations
