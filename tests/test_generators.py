@@ -93,3 +93,47 @@ def test_openai_does_not_retry_http_errors():
             generator.generate(requests("a", n=1), SamplingSettings(n=1))
         generator.close()
     assert len(server.requests) == 1
+
+
+def test_vllm_on_a_gpu_sends_one_request_per_sample_with_its_own_seed(monkeypatch):
+    """With per-request seeds (GPUs), sample k of a problem is its own vLLM request seeded
+    `seed + k`, so a resumed problem's remaining samples are the ones first drawn. vLLM itself is
+    faked here (`SamplingParams` and `LLM.chat`): the real engine is tested where it installs."""
+    import sys
+    import types
+
+    from factory.generators import Request, SamplingSettings
+    from factory.generators.vllm import VLLMGenerator
+
+    class Params:
+        def __init__(self, **kwargs):
+            self.__dict__.update(kwargs)
+
+    fake_vllm = types.ModuleType("vllm")
+    fake_vllm.SamplingParams = Params
+    monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
+    sent = []
+
+    class Engine:
+        def chat(self, conversations, sampling_params, use_tqdm):
+            sent.extend((c[0]["content"], p.n, p.seed) for c, p in zip(conversations, sampling_params))
+            output = types.SimpleNamespace(text="", token_ids=[1], finish_reason="stop")
+            return [types.SimpleNamespace(outputs=[output] * p.n) for p in sampling_params]
+
+    generator = VLLMGenerator.__new__(VLLMGenerator)
+    generator._llm, generator._per_request_seeds = Engine(), True
+    out = generator.generate(
+        [Request(({"role": "user", "content": "p"},), 2, seed=100, first_index=2)], SamplingSettings(n=4)
+    )
+    assert sent == [("p", 1, 102), ("p", 1, 103)] and [len(row) for row in out] == [2]
+
+
+def test_the_fake_generator_answers_with_the_problems_own_sample_indices():
+    from factory.generators import Request, SamplingSettings
+    from factory.generators.fake import FakeGenerator
+
+    generator = FakeGenerator(responder=lambda messages, index: str(index))
+    out = generator.generate(
+        [Request(({"role": "user", "content": "q"},), 2, seed=0, first_index=5)], SamplingSettings()
+    )
+    assert [c.text for c in out[0]] == ["5", "6"]
