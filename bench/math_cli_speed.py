@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench.alternating import report, time_alternating
 
 MODELS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
 
@@ -40,13 +39,9 @@ def write_rows(data: Path, path: Path) -> list[bool]:
     return labels
 
 
-def timed(command: list[str], output: Path, labels: list[bool]) -> tuple[float, int]:
-    started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - started
+def agreement_of(output: Path, labels: list[bool]) -> int:
     verdicts = [json.loads(line)["verdict"] for line in output.read_text().splitlines()]
-    agree = sum((verdict == "correct") == label for verdict, label in zip(verdicts, labels))
-    return elapsed, agree
+    return sum((verdict == "correct") == label for verdict, label in zip(verdicts, labels))
 
 
 def main() -> None:
@@ -69,20 +64,10 @@ def main() -> None:
             str(outputs["math-verify 0.9"]),
         ],
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    agreement = {}
-    for _ in range(args.repeat):
-        for name, command in commands.items():
-            elapsed, agreement[name] = timed(command, outputs[name], labels)
-            times[name].append(elapsed)
-    for name in commands:
-        median = statistics.median(times[name])
-        print(
-            f"{name:<16} {len(labels)} rows, median {median:.2f} s ({len(labels) / median:.0f} rows/s) "
-            f"of {[round(t, 2) for t in times[name]]}, {agreement[name]} agree with the labels"
-        )
-    ratio = statistics.median(times["math-verify 0.9"]) / statistics.median(times["ours"])
-    print(f"ours / math-verify, rows per second through the command line: {ratio:.1f}x")
+    times, agreement = time_alternating(
+        commands, args.repeat, lambda name: agreement_of(outputs[name], labels)
+    )
+    report(times, len(labels), "rows", agreement, "agree with the labels")
 
 
 if __name__ == "__main__":

@@ -152,25 +152,17 @@ def _wanting(ctx: _Context, plan, rule: UntilCorrect) -> dict[str, list[tuple[in
         have = len(ids)
         if correct < rule.correct and have < rule.max_samples:
             indices = range(have, min(have + ctx.sampling.n, rule.max_samples))
-            model = ctx.generator.model_id
-            wanting[problem.id] = [
-                (i, attempt_id(problem.id, ctx.task.prompt_hash, model, ctx.sampling, i)) for i in indices
-            ]
+            wanting[problem.id] = _ids(ctx.task, ctx.generator, ctx.sampling, problem, indices)
     return wanting
 
 
 def _plan(task: Task, generator: Generator, sampling: SamplingSettings) -> list[tuple[Problem, list]]:
     """Each problem with its first `n` (sample index, attempt ID) pairs; a strategy may add more."""
-    return [
-        (
-            p,
-            [
-                (i, attempt_id(p.id, task.prompt_hash, generator.model_id, sampling, i))
-                for i in range(sampling.n)
-            ],
-        )
-        for p in task.problems
-    ]
+    return [(p, _ids(task, generator, sampling, p, range(sampling.n))) for p in task.problems]
+
+
+def _ids(task: Task, generator: Generator, sampling: SamplingSettings, problem: Problem, indices) -> list:
+    return [(i, attempt_id(problem.id, task.prompt_hash, generator.model_id, sampling, i)) for i in indices]
 
 
 def _runs(missing: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
