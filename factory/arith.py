@@ -44,11 +44,10 @@ def draw(seed: int, split: str, index: int, form: str, digits: int, steps: int) 
     operands = [rng.randint(10 ** (digits - 1), 10**digits - 1) for _ in range(steps)]
     operands.append(rng.randint(10**digits, 10 ** (digits + 1) - 1))
     operators = ["*", *(rng.choice(OPERATORS) for _ in range(steps - 1))]
+    if form == "word":  # the template sells what was bought: subtractions after the product
+        operators[1:] = ["-"] * (steps - 1)
     expression = "".join(f"{x}{op}" for x, op in zip(operands, operators)) + str(operands[-1])
     if form == "word":
-        if steps not in WORD_TEMPLATES or operators != ["*", "-"]:
-            operators[1:] = ["-"] * (steps - 1)
-            expression = "".join(f"{x}{op}" for x, op in zip(operands, operators)) + str(operands[-1])
         spoken = WORD_TEMPLATES.get(steps, "What is {expression}?")
         return _problem(
             expression, operands, operators, spoken.format(*operands, expression=_spaced(expression))
