@@ -5,8 +5,10 @@ Aim (issue 16): the default setting's greedy pass@1 between 15% and 50% (room to
 correct samples to start). Each setting's attempts go to `bench/results/arith-calibration/<setting>/`
 (resumable: rerun the same command to finish a cut run; small enough to commit).
 
-    python -m bench.arith_calibration [--settings expression:2:2,expression:2:1] [--count 48]
+    python -m bench.arith_calibration [--settings expression:2:2,expression:2:2:*+-] [--count 48]
         [--generator hf] [--max-tokens 256]
+
+A setting is form:digits:steps[:operators] (operators after the first `*`, default `+-`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ def make_generator(name: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--settings", default="expression:2:2", help="form:digits:steps, comma-separated")
+    parser.add_argument(
+        "--settings", default="expression:2:2", help="form:digits:steps[:operators], comma-separated"
+    )
     parser.add_argument("--count", type=int, default=48)
     parser.add_argument("--generator", default="hf", choices=("hf", "llamacpp"))
     parser.add_argument("--max-tokens", type=int, default=256)
@@ -48,11 +52,13 @@ def main() -> None:
     print(f"CPU: {cpu_info('model name')}")
     try:
         for setting in args.settings.split(","):
-            form, digits, steps = setting.split(":")
+            form, digits, steps, *rest = setting.split(":")
+            operators = rest[0] if rest else "+-"
             task = tasks.arith(
-                split="test", count=args.count, form=form, digits=int(digits), steps=int(steps)
-            )
-            folder = RESULTS / f"{args.generator}-{form}-{digits}d{steps}s"
+                split="test", count=args.count, form=form, digits=int(digits), steps=int(steps),
+                operators=operators,
+            )  # fmt: skip
+            folder = RESULTS / f"{args.generator}-{task.name.removeprefix('arith-')}"
             summary = sample_verify_keep(task, generator, verifier, greedy, folder, batch_problems=16).summary
             rates = per_problem_pass(read_jsonl(folder / "attempts.jsonl"))
             low, high = bootstrap_interval(list(rates.values()))

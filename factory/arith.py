@@ -2,9 +2,11 @@
 
 The STaR paper's first experiment was n-digit addition: unlimited problems, exact answers, and a
 difficulty one knob sets. Three forms, each with a gold scratchpad (the supervised baseline's rows):
-- `expression`: `a*b-c`-style integer expressions of `steps` operations (`*`, `+`, `-`, the
-  first always `*`), operands of `digits` digits (the last one `digits + 1`), read left to right
-  with the usual precedence (`a*b-c` is `(a*b)-c`);
+- `expression`: `a*b-c`-style integer expressions of `steps` operations, the first always `*`,
+  the others drawn from `operators` (default `+-`: one product, then sums and differences; `*+-`
+  also chains products, `a*b*c`, which the embedded model never got right: 0 of 19), operands of
+  `digits` digits (the last one `digits + 1`), read left to right with the usual precedence
+  (`a*b-c` is `(a*b)-c`);
 - `addition`: the sum of two `digits`-digit numbers, as in the STaR paper;
 - `word`: `expression` in a templated sentence ("A shop has 47 boxes of 38 pens...").
 
@@ -23,6 +25,7 @@ import random
 from dataclasses import dataclass
 
 OPERATORS = ("*", "+", "-")
+DEFAULT_OPERATORS = "+-"  # after the first `*`; the calibrated default (bench/arith_calibration.py)
 WORD_TEMPLATES = {
     2: "A shop has {0} boxes of {1} pens each and sells {2} pens. How many pens does it have left?",
 }
@@ -36,23 +39,25 @@ class ArithProblem:
     scratchpad: str  # the gold solution, step by step, ending in \boxed{answer}
 
 
-def draw(seed: int, split: str, index: int, form: str, digits: int, steps: int) -> ArithProblem:
+def draw(
+    seed: int, split: str, index: int, form: str, digits: int, steps: int, operators: str = DEFAULT_OPERATORS
+) -> ArithProblem:
     rng = random.Random(f"{seed}:{split}:{form}:{digits}:{steps}:{index}")
     if form == "addition":
         a, b = (rng.randint(10 ** (digits - 1), 10**digits - 1) for _ in range(2))
         return _problem(f"{a}+{b}", [a, b], ["+"], f"What is {a} + {b}?")
     operands = [rng.randint(10 ** (digits - 1), 10**digits - 1) for _ in range(steps)]
     operands.append(rng.randint(10**digits, 10 ** (digits + 1) - 1))
-    operators = ["*", *(rng.choice(OPERATORS) for _ in range(steps - 1))]
+    chosen = ["*", *(rng.choice(operators) for _ in range(steps - 1))]
     if form == "word":  # the template sells what was bought: subtractions after the product
-        operators[1:] = ["-"] * (steps - 1)
-    expression = "".join(f"{x}{op}" for x, op in zip(operands, operators)) + str(operands[-1])
+        chosen[1:] = ["-"] * (steps - 1)
+    expression = "".join(f"{x}{op}" for x, op in zip(operands, chosen)) + str(operands[-1])
     if form == "word":
         spoken = WORD_TEMPLATES.get(steps, "What is {expression}?")
         return _problem(
-            expression, operands, operators, spoken.format(*operands, expression=_spaced(expression))
+            expression, operands, chosen, spoken.format(*operands, expression=_spaced(expression))
         )
-    return _problem(expression, operands, operators, f"What is {_spaced(expression)}?")
+    return _problem(expression, operands, chosen, f"What is {_spaced(expression)}?")
 
 
 def _spaced(expression: str) -> str:
@@ -87,18 +92,29 @@ def _products(operands: list[int], operators: list[str], steps: list[str]) -> li
 
 
 def problems(
-    seed: int, split: str, count: int, form: str, digits: int, steps: int, disjoint_check: int = 10_000
+    seed: int,
+    split: str,
+    count: int,
+    form: str,
+    digits: int,
+    steps: int,
+    operators: str = DEFAULT_OPERATORS,
+    disjoint_check: int = 10_000,
 ) -> list[ArithProblem]:
     """`count` distinct problems of a split; test problems never repeat a train expression."""
     if form not in ("expression", "addition", "word") or digits < 1 or steps < 1:
         raise ValueError(f"arith: unknown form {form!r} or digits/steps below 1 ({digits}, {steps})")
+    if not operators or set(operators) - set(OPERATORS):
+        raise ValueError(f"arith: operators {operators!r}: expected some of {''.join(OPERATORS)}")
     train = set()
     if split != "train":
-        train = {draw(seed, "train", i, form, digits, steps).expression for i in range(disjoint_check)}
+        train = {
+            draw(seed, "train", i, form, digits, steps, operators).expression for i in range(disjoint_check)
+        }
     found: dict[str, ArithProblem] = {}
     index = 0
     while len(found) < count:
-        problem = draw(seed, split, index, form, digits, steps)
+        problem = draw(seed, split, index, form, digits, steps, operators)
         index += 1
         if problem.expression not in train:
             found.setdefault(problem.expression, problem)

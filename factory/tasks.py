@@ -104,12 +104,15 @@ def arith(
     seed: int = 0,
     offset: int = 0,
     prompt: str = MATH_PROMPT,
+    operators: str = "+-",
 ) -> Task:
     """Procedural arithmetic (`factory.arith`): `count` problems of a split, the first `offset`
-    skipped; train and test disjoint. Each problem's gold scratchpad is in `Task.solutions`."""
+    skipped; train and test disjoint. Each problem's gold scratchpad is in `Task.solutions`.
+    `operators` (after the first `*`) other than the default `+-` is part of the task's name."""
+    from factory.arith import DEFAULT_OPERATORS
     from factory.arith import problems as draw_problems
 
-    drawn = draw_problems(seed, split, offset + count, form, digits, steps)[offset:]
+    drawn = draw_problems(seed, split, offset + count, form, digits, steps, operators)[offset:]
     located = [
         (
             f"arith {split} #{offset + i}",
@@ -118,8 +121,9 @@ def arith(
         for i, p in enumerate(drawn)
     ]
     solutions = tuple((problem.id, p.scratchpad) for (_, problem), p in zip(located, drawn))
+    name = f"arith-{form}-{digits}d{steps}s" + ("" if operators == DEFAULT_OPERATORS else f"[{operators}]")
     return Task(
-        f"arith-{form}-{digits}d{steps}s", _unique(located), prompt,
+        name, _unique(located), prompt,
         verifier_settings=(("last_number_fallback", True),), solutions=solutions,
     )  # fmt: skip
 

@@ -13,8 +13,10 @@ from verifiers.math import MathVerifier
 
 def test_the_same_seed_gives_the_same_problems_on_every_machine():
     # Anchors: string seeds go through SHA-512 in `random`, the same on every platform.
-    first = problems(0, "train", 2, "expression", 2, 2)
-    assert [p.expression for p in first] == ["40*50+639", "62*73+608"]
+    first = problems(0, "train", 3, "expression", 2, 2)
+    assert [p.expression for p in first] == ["40*50-639", "62*73-608", "35*78+904"]
+    chained = problems(0, "train", 2, "expression", 2, 2, operators="*+-")
+    assert [p.expression for p in chained] == ["40*50+639", "62*73+608"]  # as before the knob
     assert problems(0, "train", 50, "expression", 2, 2) == problems(0, "train", 50, "expression", 2, 2)
     assert problems(1, "train", 5, "expression", 2, 2) != problems(0, "train", 5, "expression", 2, 2)
 
@@ -30,7 +32,7 @@ def test_train_and_test_are_disjoint(form):
     "form,digits,steps", [("expression", 2, 2), ("expression", 3, 3), ("addition", 4, 1), ("word", 2, 2)]
 )
 def test_every_gold_is_the_exact_value_and_its_scratchpad_reaches_it(form, digits, steps):
-    for p in problems(3, "train", 200, form, digits, steps):
+    for p in problems(3, "train", 200, form, digits, steps, operators="*+-"):
         assert p.answer == _evaluate(p.expression)
         assert p.scratchpad.endswith(f"\\boxed{{{p.answer}}}.")
 
@@ -49,6 +51,15 @@ def _product(term: str) -> int:
     for factor in term.split("*"):
         value *= int(factor)
     return value
+
+
+def test_the_operators_knob_keeps_products_out_after_the_first():
+    plain = problems(0, "train", 300, "expression", 2, 3)
+    assert all(p.expression.count("*") == 1 for p in plain)
+    chained = problems(0, "train", 300, "expression", 2, 3, operators="*+-")
+    assert any(p.expression.count("*") > 1 for p in chained)
+    assert tasks.arith(count=2).name == "arith-expression-2d2s"
+    assert tasks.arith(count=2, operators="*+-").name == "arith-expression-2d2s[*+-]"
 
 
 def test_the_knobs_set_operand_sizes_and_operation_counts():
@@ -74,3 +85,5 @@ def test_the_task_is_disjoint_offset_stable_and_judged_right_by_the_real_verifie
 def test_bad_knobs_are_named():
     with pytest.raises(ValueError, match="unknown form 'division'"):
         problems(0, "train", 1, "division", 2, 2)
+    with pytest.raises(ValueError, match="operators '/'"):
+        problems(0, "train", 1, "expression", 2, 2, operators="/")

@@ -148,6 +148,14 @@ def test_rationalized_rows_have_the_hint_stripped_and_are_marked(tmp_path, verif
     assert summaries[0]["accepted_sampling"] == 4 and summaries[0]["accepted_rationalization"] == 4
 
 
+def test_rationalize_samples_sets_the_hinted_samples_per_unsolved_problem(tmp_path, verifier):
+    loop = star(tmp_path, verifier, Counting(), rounds=1)
+    loop.settings = StarSettings(rounds=1, train=True, rationalize_samples=1)
+    loop.run("base")
+    hinted = (tmp_path / "round-0" / "rationalize" / "attempts.jsonl").read_text().splitlines()
+    assert len(hinted) == 2  # two unsolved problems, one hinted sample each (sampling.n is 2)
+
+
 def test_each_round_samples_with_the_model_trained_in_the_round_before(tmp_path, verifier):
     make = Counting()
     summaries = star(tmp_path, verifier, make).run("base")

@@ -47,6 +47,7 @@ Trainer = Callable[[list[dict], Path], dict]
 class StarSettings:
     rounds: int = 1
     rationalize: bool = True
+    rationalize_samples: int | None = None  # hinted samples per unsolved problem (None: sampling.n)
     train: bool = False
     max_per_problem: int = 4
     near_duplicate_ratio: float = 0.9
@@ -146,8 +147,9 @@ class StarLoop:
             unsolved = (
                 [p for p in self.task.problems if p.id not in solved] if self.settings.rationalize else []
             )
+            hinted_sampling = replace(self.sampling, n=self.settings.rationalize_samples or self.sampling.n)
             hinted = rationalize(
-                self.task, unsolved, generator, self.verifier, self.sampling,
+                self.task, unsolved, generator, self.verifier, hinted_sampling,
                 here.stage("rationalize").path, self.batch_problems,
             )  # fmt: skip
             heldout = self._evaluate(generator, folder, index) if self.heldout else {}
