@@ -18,6 +18,7 @@ from pathlib import Path
 from factory.generators import BackendUnavailable, SamplingSettings
 from factory.hardware import DtypeChoice
 from factory.models import ModelNotFoundError
+from factory.quality.decontaminate import ContaminationError
 from factory.report import render_summary
 from factory.rows import RowError, write_json_atomic
 from factory.run_folder import AttemptLogError, RunFolder
@@ -39,6 +40,7 @@ USER_ERRORS = (
     SandboxUnavailable,
     ConfigError,
     BackendUnavailable,
+    ContaminationError,
 )
 
 
@@ -81,6 +83,9 @@ def run(cfg) -> RunResult:
     sampling = SamplingSettings(**{k: v for k, v in cfg.sampling.items() if k not in strategy})
     until_correct = _until_correct(strategy)
     settings = StarSettings(**{k: v for k, v in cfg.star.items() if k not in ("heldout", "training")})
+    quality = _quality(cfg, task, heldout)
+    if quality is not None:
+        quality.refuse_test_problems()  # before any model loads
     with ExitStack() as stack:
         tracker = WandbTracker(
             run_dir=folder.root, config=OmegaConf.to_container(cfg, resolve=True), **cfg.wandb
@@ -99,6 +104,7 @@ def run(cfg) -> RunResult:
             folder.root,
             cfg.batch_problems,
             until_correct,
+            quality,
         )
         rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
         summary = write_results(folder, rounds, {"dtype": dtype.as_record()} if dtype else {})
@@ -110,7 +116,7 @@ def run(cfg) -> RunResult:
 def write_results(folder: RunFolder, rounds: list[dict], extra: dict) -> dict:
     """The run's own files, from its rounds: summary (with `extra`), last selection, history,
     held-out plot."""
-    from factory.history import plot_heldout, write_history
+    from factory.history import plot_heldout, plot_monitor, write_history
 
     last = next(r for r in reversed(rounds) if r["round"] != "final")  # not the final evaluation
     last_round = folder.round(last["round"])
@@ -120,7 +126,20 @@ def write_results(folder: RunFolder, rounds: list[dict], extra: dict) -> dict:
     shutil.copyfile(last_round.selection, folder.train)
     write_history(folder.root, rounds)
     plot_heldout(folder.root, rounds)
+    plot_monitor(folder.root, rounds)
     return summary
+
+
+def _quality(cfg, task: Task, heldout: Task | None):
+    """The quality steps and monitor (`quality:`), or None when `quality.enabled=false`."""
+    from omegaconf import OmegaConf
+
+    from factory.quality.layer import QualityLayer, QualitySettings
+
+    values = OmegaConf.to_container(cfg.quality, resolve=True)
+    if not values.pop("enabled", True):
+        return None
+    return QualityLayer(task, heldout, _instantiate(cfg.embedder), QualitySettings.from_dict(values))
 
 
 def _hardware_dtype(generator) -> DtypeChoice | None:

@@ -3,7 +3,8 @@
 `history.jsonl`: one row per train problem with the round it was first solved in, whether that
 was by sampling or only with the hint (rationalization), and its pass rate in every round
 (unverifiable attempts left out, as everywhere). `heldout_pass_at_1.png`: held-out pass@1 per
-round, written when a held-out task was evaluated.
+round, written when a held-out task was evaluated. `monitor.png`: the drift and collapse monitor's
+figures per round (distinct-n, self-similarity, answer entropy, KL), when the quality layer ran.
 """
 
 from __future__ import annotations
@@ -79,5 +80,42 @@ def plot_heldout(run_dir: Path, rounds: list[dict]) -> Path | None:
     figure.tight_layout()
     path = RunFolder(run_dir).heldout_plot
     figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+MONITOR_PANELS = (
+    ("distinct_1 distinct_2 distinct_3", "distinct n-grams / all"),
+    ("self_similarity", "mean cosine within a problem"),
+    ("answer_entropy", "answer entropy (bits)"),
+    ("kl_vs_anchors kl_vs_round0", "KL (bits)"),
+)
+
+
+def plot_monitor(run_dir: Path, rounds: list[dict]) -> Path | None:
+    points = [r for r in rounds if r.get("monitor")]
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(MONITOR_PANELS), figsize=(13, 3))
+    labels = [str(r["round"]) for r in points]
+    for axis, (keys, title) in zip(axes, MONITOR_PANELS):
+        for key in keys.split():
+            values = [r["monitor"].get(key) for r in points]
+            if any(v is not None for v in values):
+                axis.plot(labels, [float("nan") if v is None else v for v in values], marker="o", label=key)
+        axis.set_title(title, fontsize=9)
+        axis.set_xlabel("round")
+        axis.grid(alpha=0.3)
+        if len(keys.split()) > 1:
+            axis.legend(fontsize=7)
+    figure.suptitle("accepted data per round: drift and collapse monitor", fontsize=10)
+    figure.tight_layout()
+    path = RunFolder(run_dir).monitor_plot
+    figure.savefig(path, dpi=110)
     plt.close(figure)
     return path

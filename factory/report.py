@@ -32,6 +32,32 @@ def render_summary(summary: dict, console: Console | None = None) -> None:
     console.print(table)
     if summary.get("rounds"):
         console.print(_rounds_table(summary["rounds"], summary["samples_per_problem"]))
+        if any(r.get("quality") for r in summary["rounds"]):
+            console.print(_quality_table(summary["rounds"]))
+
+
+def _quality_table(rounds: list[dict]) -> Table:
+    """What the quality steps dropped and what the monitor measured, per round."""
+    table = Table(title="quality: rows dropped (step: reason count) and the monitor")
+    columns = ("round", "dropped", "novelty p5/p50/p95", "distinct-2", "self-sim", "answer H", "warnings")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for r in rounds:
+        if not r.get("quality"):
+            continue
+        dropped = ", ".join(
+            f"{step}: {reason} {count}" for step, reasons in r["quality"]["dropped"].items()
+            for reason, count in reasons.items()
+        ) or "none"  # fmt: skip
+        novelty = r["quality"].get("novelty") or {}
+        band = "/".join(str(novelty.get(k, "")) for k in ("p5", "p50", "p95")) if novelty.get("rows") else ""
+        monitor = r.get("monitor") or {}
+        table.add_row(
+            str(r["round"]), dropped, band,
+            *(str(monitor.get(k, "")) for k in ("distinct_2", "self_similarity", "answer_entropy")),
+            str(len(r.get("monitor_breaches") or [])),
+        )  # fmt: skip
+    return table
 
 
 def _rounds_table(rounds: list[dict], n: int) -> Table:

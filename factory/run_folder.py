@@ -8,13 +8,14 @@ Layout (the same as in 0.1.0, so folders written then resume now):
     <run>/round-<r>/<stage>/summary.json    the stage's figures
     <run>/round-<r>/train.jsonl             the selection after round r
     <run>/round-<r>/preferences.jsonl       (prompt, chosen, rejected) pairs of round r's sampling
+    <run>/round-<r>/dropped.jsonl           rows the quality steps dropped, each with step and reason
     <run>/round-<r>/model/                  the model trained after round r, with its training.json
                                             (trained in a .training-* scratch folder, renamed into place)
     <run>/round-<r>/round.json              the round's figures; it marks the round finished
     <run>/round-<r>/heldout-greedy/         the round's model on the held-out task, greedy (a stage)
     <run>/final-heldout/...                 the last trained model on the held-out task (a stage)
     <run>/final-heldout-greedy/...          the same, greedy
-    <run>/summary.json, train.jsonl, history.jsonl, heldout_pass_at_1.png   the run's results
+    <run>/summary.json, train.jsonl, history.jsonl, heldout_pass_at_1.png, monitor.png   the run's results
 
 Resume rests on two facts: every attempt has an ID derived from what produced it (problem, prompt
 template, model, sampling settings, sample index), and each record is one line, appended and
@@ -75,6 +76,10 @@ class RoundFolder:
     @property
     def preferences(self) -> Path:
         return self.path / "preferences.jsonl"
+
+    @property
+    def dropped(self) -> Path:
+        return self.path / "dropped.jsonl"
 
     def trained(self) -> dict | None:
         """The training result of a model folder that is in place (renamed there whole, with its
@@ -146,6 +151,10 @@ class RunFolder:
     @property
     def heldout_plot(self) -> Path:
         return self.root / "heldout_pass_at_1.png"
+
+    @property
+    def monitor_plot(self) -> Path:
+        return self.root / "monitor.png"
 
 
 class AttemptLogError(ValueError):

@@ -81,18 +81,27 @@ def gsm8k(
     offset: int = 0,
     prompt: str = MATH_PROMPT,
 ) -> Task:
+    """GSM8K rows (`question`, `answer` ending `#### N`). The human rationale, its `<<...>>`
+    calculator notes dropped and the final line written as `\boxed{N}`, is the gold solution."""
     source = source or str(EMBEDDED_DATA / "gsm8k" / f"{split}.jsonl")
-    problems = []
+    problems, solutions = [], []
     for where, row in _window(read_rows(source, split), offset, limit):
         question = text_field(row, "question", where)
         answer_text = text_field(row, "answer", where)
         if "####" not in answer_text:
             raise RowError(f"{where}: field 'answer': no '#### <final answer>' in {answer_text[-60:]!r}")
-        gold = answer_text.rsplit("####", 1)[1].strip().replace(",", "")
+        rationale, gold = answer_text.rsplit("####", 1)
+        gold = gold.strip().replace(",", "")
         if not gold:
             raise RowError(f"{where}: field 'answer': empty final answer after '####'")
-        problems.append((where, Problem(_problem_id(row, question), question, gold)))
-    return Task("gsm8k", _unique(problems), prompt, verifier_settings=(("last_number_fallback", True),))
+        problem = Problem(_problem_id(row, question), question, gold)
+        problems.append((where, problem))
+        worked = re.sub(r"<<[^>]*>>", "", rationale).strip()
+        solutions.append((problem.id, f"{worked}\nThe answer is \\boxed{{{gold}}}."))
+    return Task(
+        "gsm8k", _unique(problems), prompt,
+        verifier_settings=(("last_number_fallback", True),), solutions=tuple(solutions),
+    )  # fmt: skip
 
 
 def arith(
@@ -135,8 +144,9 @@ def math(
     offset: int = 0,
     prompt: str = MATH_PROMPT,
 ) -> Task:
-    """MATH / MATH-500 rows: `problem`, and `answer` when present, else the last \\boxed{} of `solution`."""
-    problems = []
+    """MATH / MATH-500 rows: `problem`, and `answer` when present, else the last \\boxed{} of
+    `solution`; the `solution` (when present) is the gold solution."""
+    problems, solutions = [], []
     for where, row in _window(read_rows(source, split), offset, limit):
         question = text_field(row, "problem", where)
         if "answer" in row:
@@ -145,8 +155,11 @@ def math(
             gold = last_boxed(text_field(row, "solution", where)) or ""
             if not gold:
                 raise RowError(f"{where}: field 'solution': no \\boxed{{}} final answer")
-        problems.append((where, Problem(_problem_id(row, question), question, gold)))
-    return Task("math", _unique(problems), prompt)
+        problem = Problem(_problem_id(row, question), question, gold)
+        problems.append((where, problem))
+        if isinstance(row.get("solution"), str):
+            solutions.append((problem.id, row["solution"]))
+    return Task("math", _unique(problems), prompt, solutions=tuple(solutions))
 
 
 def mbpp(
@@ -163,13 +176,16 @@ def mbpp(
     signature); all of them are the gold, and STaR's hint shows them all.
     """
     source = source or str(EMBEDDED_DATA / "mbpp" / f"{split}.jsonl")
-    problems = []
+    problems, solutions = [], []
     for where, row in _window(read_rows(source, split), offset, limit):
         gold, asserts = mbpp_gold(row, where)
         text = text_field(row, "prompt" if "prompt" in row else "text", where)
         question = f"{text}\nYour code should pass this test:\n" + "\n".join(asserts[:shown_tests])
-        problems.append((where, Problem(_problem_id(row, question), question, gold, "\n".join(asserts))))
-    return Task("mbpp", _unique(problems), prompt, CODE_HINT, "code")
+        problem = Problem(_problem_id(row, question), question, gold, "\n".join(asserts))
+        problems.append((where, problem))
+        if isinstance(row.get("code"), str):  # the reference solution
+            solutions.append((problem.id, f"```python\n{row['code'].strip()}\n```"))
+    return Task("mbpp", _unique(problems), prompt, CODE_HINT, "code", solutions=tuple(solutions))
 
 
 def humaneval(

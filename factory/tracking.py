@@ -43,6 +43,9 @@ class WandbTracker:
 
         flat = {f"round/{k}": v for k, v in summary.items() if isinstance(v, int | float) and k != "round"}
         flat.update({f"round/hint_leak/{k}": v for k, v in summary.get("hint_leak_rejections", {}).items()})
+        flat.update({f"monitor/{k}": v for k, v in (summary.get("monitor") or {}).items() if v is not None})
+        for step, reasons in ((summary.get("quality") or {}).get("dropped") or {}).items():
+            flat.update({f"quality/{step}/{reason}": count for reason, count in reasons.items()})
         for key, value in summary.items():  # intervals and paired gains, as scalars W&B can chart
             if key.endswith("_ci95") and value:
                 flat[f"round/{key}_low"], flat[f"round/{key}_high"] = value

@@ -75,3 +75,11 @@ def smollm2_generator(smollm2_gguf):
     generator = HFGenerator(model=str(smollm2_gguf), dtype="float32")
     yield generator
     generator.close()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real default embedder (wordllama's weights from its wheel), loaded once per session."""
+    from factory.quality.embed import WordLlamaEmbedder
+
+    return WordLlamaEmbedder()

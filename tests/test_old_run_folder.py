@@ -22,6 +22,7 @@ import pytest
 from factory import tasks
 from factory.generators import SamplingSettings
 from factory.generators.fake import FakeGenerator
+from factory.quality.layer import QualityLayer
 from factory.rows import read_jsonl
 from factory.star.loop import StarLoop, StarSettings
 from verifiers.math import MathVerifier
@@ -50,7 +51,7 @@ def fake_train(rows, output_dir):
 
 
 @pytest.fixture
-def resumed(tmp_path):
+def resumed(tmp_path, embedder):
     run = tmp_path / "run"
     shutil.copytree(FIXTURE / "partial", run)
     models: list[str] = []
@@ -64,6 +65,7 @@ def resumed(tmp_path):
         loop = StarLoop(
             tasks.gsm8k(limit=4), tasks.gsm8k(split="test", limit=2), make_generator, verifier, fake_train,
             SamplingSettings(n=4, max_tokens=32), StarSettings(rounds=2, train=True), run,
+            quality=QualityLayer(tasks.gsm8k(limit=4), tasks.gsm8k(split="test", limit=2), embedder),
         )  # fmt: skip
         summaries = loop.run("base")
     finally:

@@ -73,21 +73,10 @@ def row(problem_id: str, text: str) -> dict:
     }
 
 
-def test_select_caps_per_problem_and_drops_exact_and_near_duplicates():
-    rows = [
-        row("a", "First, 3 * 4 = 12 so the answer is 12."),
-        row("a", "first,  3 * 4 = 12 so the answer is 12."),  # same after normalization
-        row("a", "First, 3 * 4 = 12 so the answer is 12!"),  # near-identical
-        row("a", "Each bag holds four; three bags hold twelve."),
-        row("a", "Multiply bags by apples: twelve apples."),
-        row("b", "Only one."),
-    ]
-    kept, duplicates = select(rows, max_per_problem=2, near_duplicate_ratio=0.9)
-    assert [r["messages"][1]["content"] for r in kept if r["problem_id"] == "a"] == [
-        "First, 3 * 4 = 12 so the answer is 12.",
-        "Each bag holds four; three bags hold twelve.",
-    ]
-    assert duplicates == 2 and sum(r["problem_id"] == "b" for r in kept) == 1
+def test_select_caps_per_problem_in_order():
+    rows = [row("a", "one"), row("a", "two"), row("a", "three"), row("b", "only")]
+    kept = select(rows, max_per_problem=2)
+    assert [r["messages"][1]["content"] for r in kept] == ["one", "two", "only"]
 
 
 def solves_only_with_hint(messages, index):
@@ -126,7 +115,7 @@ def verifier():
     v.close()
 
 
-def star(tmp_path, verifier, make_generator, rounds=2, train=fake_train) -> StarLoop:
+def star(tmp_path, verifier, make_generator, rounds=2, train=fake_train, quality=None) -> StarLoop:
     return StarLoop(
         tasks.gsm8k(limit=4),
         tasks.gsm8k(split="test", limit=2),
@@ -136,7 +125,15 @@ def star(tmp_path, verifier, make_generator, rounds=2, train=fake_train) -> Star
         SamplingSettings(n=2, max_tokens=32),
         StarSettings(rounds=rounds, train=True),
         tmp_path,
+        quality=quality,
     )
+
+
+def quality_layer(task, embedder, decontaminate=True):
+    from factory.quality.layer import DecontaminationSettings, QualityLayer, QualitySettings
+
+    settings = QualitySettings(decontaminate=DecontaminationSettings(enabled=decontaminate))
+    return QualityLayer(task, None, embedder, settings)
 
 
 def test_rationalized_rows_have_the_hint_stripped_and_are_marked(tmp_path, verifier):
@@ -156,9 +153,10 @@ def test_rationalize_samples_sets_the_hinted_samples_per_unsolved_problem(tmp_pa
     assert len(hinted) == 2  # two unsolved problems, one hinted sample each (sampling.n is 2)
 
 
-def test_each_round_samples_with_the_model_trained_in_the_round_before(tmp_path, verifier):
+def test_each_round_samples_with_the_model_trained_in_the_round_before(tmp_path, verifier, embedder):
     make = Counting()
-    summaries = star(tmp_path, verifier, make).run("base")
+    quality = quality_layer(tasks.gsm8k(limit=4), embedder)
+    summaries = star(tmp_path, verifier, make, quality=quality).run("base")
     assert make.models[:2] == ["base", str(tmp_path / "round-0" / "model")]
     assert make.models[-1] == str(tmp_path / "round-1" / "model")  # the final held-out evaluation
     assert summaries[-1]["round"] == "final" and summaries[1]["model"] == str(tmp_path / "round-0" / "model")
@@ -273,7 +271,7 @@ def test_history_records_when_and_how_each_problem_was_first_solved(tmp_path, ve
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_code_rationalization_shows_the_tests_and_strips_them(tmp_path):
+def test_code_rationalization_shows_the_tests_and_strips_them(tmp_path, embedder):
     """A code STaR round through the real sandbox: the hint is the problem's tests."""
     from sandboxes.process import ProcessSandbox
     from verifiers.code import CodeVerifier
@@ -295,6 +293,7 @@ def test_code_rationalization_shows_the_tests_and_strips_them(tmp_path):
         loop = StarLoop(
             task, None, lambda model: FakeGenerator(responder=responder, model=model), verifier, None,
             SamplingSettings(n=2, max_tokens=64), StarSettings(rounds=1), tmp_path,
+            quality=quality_layer(task, embedder, decontaminate=False),  # MBPP 602 is in MBPP's test split
         )  # fmt: skip
         summary = loop.run("base")[0]
     finally:

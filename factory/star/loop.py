@@ -5,10 +5,11 @@ Each round r, with model M_r (M_0 is the base model):
    `until_correct`, more for the problems still short of correct ones);
 2. rationalize the problems no attempt solved, rejecting rationales that leak the hint
    (`rationalize.py`);
-3. select at most K rows per problem from everything accepted so far, dropping exact and
-   near-identical duplicates (`select.py`);
-   (`star.train_on=gold`: the task's gold solutions instead, the supervised baseline), and write
-   the round's preference pairs;
+3. pass everything accepted so far (`star.train_on=gold`: the task's gold solutions instead, the
+   supervised baseline) through the quality steps (decontamination, dedup, novelty band:
+   `factory.quality`; drops to `dropped.jsonl`), select at most K rows per problem
+   (`select.py`), measure the round's data (the drift and collapse monitor), and write the
+   round's preference pairs;
 4. fine-tune M_{r+1} from the BASE model on that selection (STaR, ReST-EM), if training is on;
 5. evaluate M_r on a held-out task (never trained on), when one is given: sampled and greedy,
    each pass@1 with a bootstrap interval and paired gains over M_0 and M_{r-1}.
@@ -27,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from factory.generators import Generator, SamplingSettings
 from factory.metrics import bootstrap_interval, paired_gain, per_problem_pass
@@ -37,6 +39,9 @@ from factory.star.sample import UntilCorrect, sample_verify_keep
 from factory.star.select import select
 from factory.tasks import Task
 from verifiers import Verifier
+
+if TYPE_CHECKING:
+    from factory.quality import QualityLayer
 
 # (rows, output_dir) -> {"train_loss": ...}: writes the model into output_dir, an empty scratch
 # folder the run folder renames into place when train returns.
@@ -50,7 +55,6 @@ class StarSettings:
     rationalize_samples: int | None = None  # hinted samples per unsolved problem (None: sampling.n)
     train: bool = False
     max_per_problem: int = 4
-    near_duplicate_ratio: float = 0.9
     heldout_greedy: bool = True  # also evaluate each model greedily (temperature 0, one sample)
     heldout_samples: int | None = None  # samples per held-out problem in the sampled pass (None: sampling.n)
     max_pairs_per_problem: int = 4  # (chosen, rejected) preference rows per problem and round
@@ -76,6 +80,7 @@ class StarLoop:
     run_dir: Path
     batch_problems: int = 8
     until_correct: UntilCorrect | None = None  # difficulty-aware sampling of the train problems
+    quality: QualityLayer | None = None  # the quality steps and the monitor (None: keep everything)
 
     def run(self, base_model: str, on_round: Callable[[dict], None] = lambda summary: None) -> list[dict]:
         folder = RunFolder(self.run_dir)
@@ -89,6 +94,10 @@ class StarLoop:
             summaries.append(summary)
             on_round(summary)
             model = summary["trained_model"] or model
+            breaches = summary.get("monitor_breaches")
+            if breaches and self.quality and self.quality.settings.monitor.stop:
+                print(f"stopped after round {index}: the data contracts ({'; '.join(breaches)})")
+                break
         if self.heldout and summaries and summaries[-1]["trained_model"]:
             generator = self.make_generator(model)
             try:
@@ -155,13 +164,18 @@ class StarLoop:
             heldout = self._evaluate(generator, folder, index) if self.heldout else {}
         finally:
             generator.close()
-        accepted = [*folder.previous_selection(index), *sampled.rows, *hinted.rows]
+        fresh = [*sampled.rows, *hinted.rows]
+        accepted = [*folder.previous_selection(index), *fresh]
         if self.settings.train_on == "gold":  # the supervised baseline: the same loop, gold rows
             accepted = gold_rows(self.task)
-        selected, duplicates = select(
-            accepted, self.settings.max_per_problem, self.settings.near_duplicate_ratio
-        )
+        quality, kept = None, accepted
+        if self.quality is not None:
+            quality = self.quality.apply(accepted)
+            kept = quality.result.kept
+            write_jsonl_atomic(here.dropped, quality.result.dropped)
+        selected = select(kept, self.settings.max_per_problem)
         write_jsonl_atomic(here.selection, selected)
+        monitor = self._monitor(folder, index, fresh, here.stage("sample").attempts)
         pairs = write_jsonl_atomic(
             here.preferences,
             preference_pairs(self.task, here.stage("sample").attempts, self.settings.max_pairs_per_problem),
@@ -181,7 +195,9 @@ class StarLoop:
             "hint_leak_rejections": hinted.leaks,
             "selected_rows": len(selected),
             "preference_pairs": pairs,
-            "duplicate_rate": round(duplicates / len(accepted), 4) if accepted else 0.0,
+            "duplicate_rate": _duplicate_rate(quality, len(accepted)),
+            "quality": quality.as_record() if quality else None,
+            **monitor,
             "tokens_per_s": session["tokens_per_s"],
             "verifications_per_s": _per_second(session["attempts"], session["wall_s"]),
             "heldout_pass@1": heldout.get("heldout_pass@1"),
@@ -192,6 +208,20 @@ class StarLoop:
             "trained_model": str(here.model) if trained else None,
         }
 
+    def _monitor(self, folder: RunFolder, index: int, fresh: list[dict], attempts: Path) -> dict:
+        """The drift and collapse figures of this round's accepted rows, against round 0's."""
+        if self.quality is None:
+            return {}
+        first = folder.round(0)
+        round0 = first.finished() if index > 0 else None
+        round0_rows = read_jsonl(first.selection) if index > 0 else None
+        figures, breaches = self.quality.monitor(
+            fresh, read_jsonl(attempts), round0_rows, (round0 or {}).get("monitor")
+        )
+        for breach in breaches:
+            print(f"warning: round {index}: {breach}")
+        return {"monitor": figures, "monitor_breaches": breaches}
+
     def _trained(self, here, selected: list[dict]) -> dict:
         """The round's training result: the model already in place if a killed run finished it."""
         done = here.trained()
@@ -199,6 +229,12 @@ class StarLoop:
             return done
         train = self.train
         return here.place_model(lambda scratch: train(selected, scratch))
+
+
+def _duplicate_rate(quality, accepted: int) -> float:
+    if quality is None or not accepted:
+        return 0.0
+    return round(sum(quality.result.counts.get("dedup", {}).values()) / accepted, 4)
 
 
 def _rates(stage: Path) -> dict[str, float]:
