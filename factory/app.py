@@ -105,6 +105,7 @@ def run(cfg) -> RunResult:
             cfg.batch_problems,
             until_correct,
             quality,
+            _instantiate(cfg.prompting, _convert_="all"),
         )
         rounds = star.run(cfg.generator.model, on_round=tracker.log_round)
         summary = write_results(folder, rounds, {"dtype": dtype.as_record()} if dtype else {})

@@ -21,7 +21,10 @@ def composed(*overrides: str):
         return compose("config", overrides=["run_dir=/tmp/unused", *overrides])
 
 
-@pytest.mark.parametrize("group", ["generator", "verifier", "task", "sandbox", "experiment"])
+GROUPS = ["generator", "verifier", "task", "sandbox", "embedder", "prompting", "experiment"]
+
+
+@pytest.mark.parametrize("group", GROUPS)
 def test_every_option_composes(group):
     assert options(group), f"conf/{group} is empty"
     for option in options(group):
@@ -39,6 +42,13 @@ def test_defaults_instantiate_task_and_verifier():
         assert verifier.verify("\\boxed{72}", "72").correct
     finally:
         verifier.close()
+
+
+def test_the_personas_instantiate_as_distinct_styles():
+    from hydra.utils import instantiate
+
+    prompting = instantiate(composed("prompting=personas").prompting, _convert_="all")
+    assert len(prompting.styles) >= 4 and prompting.style("p", 0) != prompting.style("p", 1)
 
 
 def test_fake_generator_instantiates():

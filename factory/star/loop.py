@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from factory.generators import Generator, SamplingSettings
 from factory.metrics import bootstrap_interval, paired_gain, per_problem_pass
+from factory.prompting import PLAIN, Prompting
 from factory.rows import read_jsonl, write_jsonl_atomic
 from factory.run_folder import RunFolder
 from factory.star.rationalize import rationalize
@@ -81,6 +82,7 @@ class StarLoop:
     batch_problems: int = 8
     until_correct: UntilCorrect | None = None  # difficulty-aware sampling of the train problems
     quality: QualityLayer | None = None  # the quality steps and the monitor (None: keep everything)
+    prompting: Prompting = PLAIN  # prompt styles of the train samples (diverse prompting)
 
     def run(self, base_model: str, on_round: Callable[[dict], None] = lambda summary: None) -> list[dict]:
         folder = RunFolder(self.run_dir)
@@ -150,7 +152,7 @@ class StarLoop:
         try:
             sampled = sample_verify_keep(
                 self.task, generator, self.verifier, self.sampling, here.stage("sample").path,
-                self.batch_problems, self.until_correct,
+                self.batch_problems, self.until_correct, self.prompting,
             )  # fmt: skip
             solved = {row["problem_id"] for row in sampled.rows}
             unsolved = (

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from factory.generators import Completion, Generator, Request, SamplingSettings
 from factory.metrics import mean_pass_at_k
+from factory.prompting import PLAIN, Prompting
 from factory.rows import write_json_atomic, write_jsonl_atomic
 from factory.run_folder import AttemptLog, StageFolder
 from factory.tasks import Task
@@ -47,6 +48,7 @@ class _Context:
     verifier: Verifier
     sampling: SamplingSettings
     log: AttemptLog
+    prompting: Prompting = PLAIN
     # What this invocation did: a resumed run reports its own speed, not the earlier one's.
     tokens: int = 0
     attempts: int = 0
@@ -55,9 +57,15 @@ class _Context:
 
 
 def attempt_id(
-    problem_id: str, prompt_hash: str, model_id: str, sampling: SamplingSettings, index: int
+    problem_id: str,
+    prompt_hash: str,
+    model_id: str,
+    sampling: SamplingSettings,
+    index: int,
+    style: str | None = None,
 ) -> str:
     # `n` is left out on purpose: raising n on a finished run adds samples and redoes none.
+    # A prompt style (diverse prompting) is part of what produced the attempt; plain has none.
     key = [
         problem_id,
         prompt_hash,
@@ -67,6 +75,7 @@ def attempt_id(
         sampling.max_tokens,
         sampling.seed,
         index,
+        *([style] if style else []),
     ]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
 
@@ -89,13 +98,14 @@ def sample_verify_keep(
     folder: Path,
     batch_problems: int = 8,
     until_correct: UntilCorrect | None = None,
+    prompting: Prompting = PLAIN,
 ) -> StagePass:
     """Samples what `folder`'s attempt log lacks, then derives the stage's rows and summary."""
     stage = StageFolder(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    ctx = _Context(task, generator, verifier, sampling, AttemptLog(stage.attempts))
+    ctx = _Context(task, generator, verifier, sampling, AttemptLog(stage.attempts), prompting)
     try:
-        plan = _plan(task, generator, sampling)
+        plan = _plan(ctx)
         with tqdm(total=len(task.problems) * sampling.n, desc="attempts", unit="att") as bar:
             _sample_missing(ctx, plan, batch_problems, bar)
             while until_correct and (wanting := _wanting(ctx, plan, until_correct)):
@@ -120,7 +130,7 @@ def _sample_missing(ctx: _Context, plan, batch_problems: int, bar) -> None:
     todo = [
         _Todo(p, run)
         for p, ids in plan
-        for run in _runs([(i, a) for i, a in ids if a not in ctx.log.records])
+        for run in _runs([(i, a) for i, a in ids if a not in ctx.log.records], bool(ctx.prompting.styles))
     ]
     bar.update(sum(len(ids) for _, ids in plan) - sum(len(t.ids) for t in todo) - bar.n)
     in_flight = None
@@ -152,24 +162,34 @@ def _wanting(ctx: _Context, plan, rule: UntilCorrect) -> dict[str, list[tuple[in
         have = len(ids)
         if correct < rule.correct and have < rule.max_samples:
             indices = range(have, min(have + ctx.sampling.n, rule.max_samples))
-            wanting[problem.id] = _ids(ctx.task, ctx.generator, ctx.sampling, problem, indices)
+            wanting[problem.id] = _ids(ctx, problem, indices)
     return wanting
 
 
-def _plan(task: Task, generator: Generator, sampling: SamplingSettings) -> list[tuple[Problem, list]]:
+def _plan(ctx: _Context) -> list[tuple[Problem, list]]:
     """Each problem with its first `n` (sample index, attempt ID) pairs; a strategy may add more."""
-    return [(p, _ids(task, generator, sampling, p, range(sampling.n))) for p in task.problems]
+    return [(p, _ids(ctx, p, range(ctx.sampling.n))) for p in ctx.task.problems]
 
 
-def _ids(task: Task, generator: Generator, sampling: SamplingSettings, problem: Problem, indices) -> list:
-    return [(i, attempt_id(problem.id, task.prompt_hash, generator.model_id, sampling, i)) for i in indices]
+def _ids(ctx: _Context, problem: Problem, indices) -> list:
+    prompt_hash, model_id = ctx.task.prompt_hash, ctx.generator.model_id
+    return [
+        (i, attempt_id(problem.id, prompt_hash, model_id, ctx.sampling, i, _style_name(ctx, problem, i)))
+        for i in indices
+    ]
 
 
-def _runs(missing: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
-    """The missing samples of a problem as runs of consecutive indices: one request each."""
+def _style_name(ctx: _Context, problem: Problem, index: int) -> str | None:
+    style = ctx.prompting.style(problem.id, index)
+    return style.name if style else None
+
+
+def _runs(missing: list[tuple[int, str]], one_each: bool = False) -> list[list[tuple[int, str]]]:
+    """The missing samples of a problem as runs of consecutive indices: one request each (one
+    request per sample when each sample has its own prompt style)."""
     runs: list[list[tuple[int, str]]] = []
     for index, aid in missing:
-        if runs and runs[-1][-1][0] == index - 1:
+        if runs and not one_each and runs[-1][-1][0] == index - 1:
             runs[-1].append((index, aid))
         else:
             runs.append([(index, aid)])
@@ -187,7 +207,10 @@ def problem_seed(problem_id: str, sampling: SamplingSettings) -> int:
 def _generate(ctx: _Context, batch: Sequence[_Todo]) -> list[list[Completion]]:
     requests = [
         Request(
-            ctx.task.messages(t.problem), len(t.ids), problem_seed(t.problem.id, ctx.sampling), t.ids[0][0]
+            ctx.prompting.messages(ctx.task.messages(t.problem), t.problem.id, t.ids[0][0]),
+            len(t.ids),
+            problem_seed(t.problem.id, ctx.sampling),
+            t.ids[0][0],
         )
         for t in batch
     ]
@@ -225,6 +248,7 @@ def _write(ctx: _Context, batch, completions, verdicts, bar) -> None:
                     "prompt_hash": ctx.task.prompt_hash,
                     "model": ctx.generator.model_id,
                     "sampling": sampling_key,
+                    **({"style": _style_name(ctx, todo.problem, index)} if ctx.prompting.styles else {}),
                     **stamped,
                 }
             )
