@@ -76,7 +76,7 @@ def run(cfg) -> RunResult:
     folder.root.mkdir(parents=True, exist_ok=True)
     task: Task = _instantiate(cfg.task)  # bad rows fail here, before any model loads
     heldout: Task | None = _instantiate(cfg.star.heldout) if cfg.star.heldout else None
-    _check_kinds(cfg.verifier._target_, task, heldout)
+    _check_kinds(cfg.verifier, task, heldout)
     dtype = _hardware_dtype(cfg.generator)
     generator_overrides = {"dtype": dtype.dtype} if dtype else {}
     strategy = {k: cfg.sampling[k] for k in ("strategy", "until_correct", "max_samples") if k in cfg.sampling}
@@ -91,7 +91,7 @@ def run(cfg) -> RunResult:
             run_dir=folder.root, config=OmegaConf.to_container(cfg, resolve=True), **cfg.wandb
         )
         stack.callback(tracker.finish)
-        verifier = _instantiate(cfg.verifier, **_task_verifier_settings(cfg.verifier, task))
+        verifier = _verifier(cfg.verifier, task)
         stack.callback(verifier.close)
         star = StarLoop(
             task,
@@ -154,6 +154,16 @@ def _hardware_dtype(generator) -> DtypeChoice | None:
     return choice
 
 
+def _verifier(verifier_cfg, task: Task):
+    """The verifier, its settings left null filled from the task; a judge's `after` verifier too."""
+    overrides = _task_verifier_settings(verifier_cfg, task)
+    if verifier_cfg.get("after"):
+        overrides["after"] = _instantiate(
+            verifier_cfg.after, **_task_verifier_settings(verifier_cfg.after, task)
+        )
+    return _instantiate(verifier_cfg, **overrides)
+
+
 def _task_verifier_settings(verifier_cfg, task: Task) -> dict:
     """The settings the config leaves null (`last_number_fallback: null`: "as the task asks"),
     filled from the task."""
@@ -172,10 +182,11 @@ def _until_correct(strategy: dict) -> UntilCorrect | None:
     return UntilCorrect(int(strategy.get("until_correct", 1)), int(strategy.get("max_samples", 16)))
 
 
-def _check_kinds(verifier_target: str, task: Task, heldout: Task | None) -> None:
+def _check_kinds(verifier_cfg, task: Task, heldout: Task | None) -> None:
     from hydra.utils import get_class
 
-    kind = get_class(verifier_target).kind
+    verifier_target = verifier_cfg._target_
+    kind = verifier_cfg.get("kind") or get_class(verifier_target).kind
     for checked in (task, heldout):
         if checked is not None and checked.kind != kind:
             raise ConfigError(
