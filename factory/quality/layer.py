@@ -27,7 +27,7 @@ class DedupSettings:
 
 @dataclass(frozen=True)
 class NoveltySettings:
-    low: float = 0.45
+    low: float = 0.58
     high: float = 0.95
     filter: bool = False
 
