@@ -177,3 +177,25 @@ def test_the_ablation_switches_change_what_is_trained_on(tmp_path, verifier, set
         assert len(trained) == 4 and all(
             row["messages"][-1]["content"] in solutions.values() for row in trained
         )
+
+
+def test_the_readme_tables_recompute_from_the_exported_attempts_alone(tmp_path, verifier, monkeypatch):
+    from bench import star_figures
+
+    run = tmp_path / "run"
+    loop = StarLoop(
+        tasks.gsm8k(limit=4), tasks.gsm8k(split="test", limit=4), Trained(), verifier, fake_train,
+        SamplingSettings(n=4, max_tokens=16), StarSettings(rounds=2, train=True), run,
+    )  # fmt: skip
+    rounds = loop.run("base")
+    monkeypatch.setattr(star_figures, "RESULTS", tmp_path / "results")
+    exported = star_figures.export(run, "fake")
+    assert not list(exported.rglob("model*"))  # attempts and round.json only, no model weights
+    lines = star_figures.table("fake").splitlines()
+    assert [line.split("|")[1].strip() for line in lines[4:]] == ["M0", "M1", "M2 (final)"]
+    final = lines[-1].split("|")
+    gain = rounds[-1]["heldout_greedy_gain_vs_base"]  # as the loop wrote it in round.json
+    low, high = gain["ci95"]
+    assert final[5].strip() == f"{100 * gain['diff']:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}]"
+    base_low, base_high = rounds[0]["heldout_greedy_pass@1_ci95"]
+    assert lines[4].split("|")[3].strip() == f"0.0% [{100 * base_low:.1f}, {100 * base_high:.1f}]"
