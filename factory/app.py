@@ -135,12 +135,14 @@ def _quality(cfg, task: Task, heldout: Task | None):
     """The quality steps and monitor (`quality:`), or None when `quality.enabled=false`."""
     from omegaconf import OmegaConf
 
+    from factory.models import cache_root
     from factory.quality.layer import QualityLayer, QualitySettings
 
     values = OmegaConf.to_container(cfg.quality, resolve=True)
     if not values.pop("enabled", True):
         return None
-    return QualityLayer(task, heldout, _instantiate(cfg.embedder), QualitySettings.from_dict(values))
+    settings = QualitySettings.from_dict(values)
+    return QualityLayer(task, heldout, _instantiate(cfg.embedder), settings, cache_root() / "embeddings")
 
 
 def _hardware_dtype(generator) -> DtypeChoice | None:

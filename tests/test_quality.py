@@ -199,3 +199,14 @@ def test_a_round_writes_its_drops_and_counts_them(tmp_path, embedder):
     assert summary["quality"]["decontamination"] == {"gsm8k_test": {"problems": 0, "responses": 1}}
     assert summary["monitor"]["rows"] == 9  # three identical samples a problem: the monitor sees it
     assert summary["monitor_breaches"] == ["self-similarity 1.0 above 0.98"]
+
+
+def test_the_references_embeddings_are_kept_on_disk_between_runs(tmp_path, embedder):
+    from factory.quality.embed import embed_cached
+
+    texts = ["What is 2 + 3?", "Write a function to reverse a string."]
+    first = embed_cached(embedder, texts, tmp_path)
+    (kept,) = tmp_path.glob("*.npy")
+    assert (embed_cached(embedder, texts, tmp_path) == first).all() and list(tmp_path.glob("*.npy")) == [kept]
+    embed_cached(embedder, texts[:1], tmp_path)  # other texts: a file of their own
+    assert len(list(tmp_path.glob("*.npy"))) == 2

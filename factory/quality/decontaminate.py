@@ -83,6 +83,7 @@ class ContaminationIndex:
         n: int = 8,
         ngram_overlap: float = 0.8,
         cosine: float = 0.92,
+        cache_dir: Path | None = None,  # where the references' embeddings are kept between runs
     ):
         self.references, self.n, self.ngram_overlap, self.cosine = list(references), n, ngram_overlap, cosine
         self._exact = {normalized(r.text): r for r in self.references}
@@ -93,7 +94,11 @@ class ContaminationIndex:
                 self._postings[gram].append(index)
         self._numbers = [numbers(r.text) for r in self.references]
         self._embedder = embedder
-        self._matrix = embedder.embed([r.text for r in self.references]) if embedder else None
+        self._matrix = None
+        if embedder is not None:
+            from factory.quality.embed import embed_cached
+
+            self._matrix = embed_cached(embedder, [r.text for r in self.references], cache_dir)
 
     def exact(self, text: str) -> Reference | None:
         return self._exact.get(normalized(text))

@@ -15,6 +15,8 @@ kept before, and every run of a process (a sweep's, a test suite's) shares the b
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -82,3 +84,20 @@ class SentenceTransformerEmbedder(_Cached):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return _unit(self._model.encode(texts, convert_to_numpy=True))
+
+
+def embed_cached(embedder, texts: Sequence[str], cache_dir: Path | None) -> np.ndarray:
+    """`embedder.embed(texts)`, kept on disk under `cache_dir` (the benchmarks' ~7,000 texts take
+    seconds to embed, and every run of every process needs them); no cache_dir: in memory only."""
+    if cache_dir is None:
+        return embedder.embed(list(texts))
+    key = hashlib.sha256("\0".join([embedder.name, *texts]).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"{embedder.name}-{key}.npy"
+    if path.is_file():
+        return np.load(path)
+    matrix = embedder.embed(list(texts))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(f".{os.getpid()}.tmp.npy")
+    np.save(scratch, matrix)
+    os.replace(scratch, path)
+    return matrix

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from factory.quality.monitor import Bounds, breaches, figures, unigrams
 from factory.quality.steps import Item, QualityResult, apply_steps
@@ -70,7 +71,14 @@ class QualityReport:
 class QualityLayer:
     """The steps and the monitor for one task (and its held-out task), built once per run."""
 
-    def __init__(self, task, heldout, embedder, settings: QualitySettings = QualitySettings()):
+    def __init__(
+        self,
+        task,
+        heldout,
+        embedder,
+        settings: QualitySettings = QualitySettings(),
+        cache_dir: Path | None = None,
+    ):
         from factory.quality.decontaminate import ContaminationIndex, Decontaminate, load_references
         from factory.quality.dedup import Dedup
         from factory.quality.novelty import NoveltyBand
@@ -81,7 +89,12 @@ class QualityLayer:
         if settings.decontaminate.enabled:
             d = settings.decontaminate
             index = ContaminationIndex(
-                load_references(d.benchmarks, heldout), embedder, d.ngram, d.ngram_overlap, d.cosine
+                load_references(d.benchmarks, heldout),
+                embedder,
+                d.ngram,
+                d.ngram_overlap,
+                d.cosine,
+                cache_dir,
             )
             self.decontaminate = Decontaminate(index)
         anchors = [text for _, text in task.solutions]
