@@ -107,8 +107,20 @@ def report(records: list[dict]) -> None:
     print(f"judge: {len(decided)} decided, {len(records) - len(decided)} unverifiable of {len(records)}")
     print(f"judge precision {precision}, recall {recall}, accuracy on decided {sum(hits)}/{len(hits)} "
           f"[{low}, {high}]")  # fmt: skip
+    majority = [r for r in records if _share(r["votes"]) is not None and _share(r["votes"]) != 0.5]
+    said = [r for r in majority if _share(r["votes"]) > 0.5]
+    right, positives = sum(r["label"] for r in said), sum(r["label"] for r in majority)
+    precision = right / len(said) if said else None
+    recall = right / positives if positives else None
+    print(f"by majority vote instead of the threshold: {len(said)} of {len(majority)} called correct, "
+          f"precision {precision}, recall {recall}")  # fmt: skip
     print(f"agreement with the math verifier: {agreement}/{len(agree)}; the math verifier vs the labels: "
           f"{math_right}/{sum(r['math'] != 'unverifiable' for r in records)}")  # fmt: skip
+
+
+def _share(votes: str | None) -> float | None:
+    found = re.match(r"(\d+) of (\d+) judge votes", votes or "")
+    return int(found.group(1)) / int(found.group(2)) if found and int(found.group(2)) else None
 
 
 if __name__ == "__main__":

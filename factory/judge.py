@@ -141,6 +141,11 @@ class JudgeVerifier:
             votes = [vote(c.text) for c in texts]
             future.set_result(self._verdict(Votes(votes.count(True), votes.count(False)), first))
 
+    def _seed(self, problem: Problem, response: str) -> int:
+        """Each judgment draws its own votes (the same ones on every run): seeded by what it judges."""
+        key = f"{self.sampling.seed}:{problem.id}:{response}".encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:4], "big") >> 1
+
     def _prompt(self, problem: Problem, response: str) -> str:
         gold = (
             f"Reference answer: {problem.gold}\n\n"
