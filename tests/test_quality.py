@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import Counter
 
 import pytest
@@ -120,6 +121,16 @@ def test_dedup_drops_exact_near_and_semantic_copies_and_keeps_the_first(embedder
         ("b", "First"),
         ("a", "Count"),
     ]
+
+
+def test_an_exact_copy_is_exact_after_an_unconfirmed_near_candidate():
+    # Seeded so that the second row is an LSH candidate of the first but below the Jaccard bar.
+    rng = random.Random(0)
+    vocab = [f"w{i}" for i in range(500)]
+    question = " ".join(rng.choice(vocab) for _ in range(60))
+    first, second = (" ".join(rng.choice(vocab) for _ in range(12)) for _ in range(2))
+    rows = [item("p", question, first), item("p", question, second), item("p", question, second)]
+    assert apply_steps([Dedup()], rows).counts["dedup"] == {"exact": 1}
 
 
 def test_one_problem_listed_under_two_ids_is_a_near_duplicate():

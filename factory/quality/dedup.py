@@ -18,16 +18,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from factory.quality.steps import Item
-from factory.quality.text import normalized, words
+from factory.quality.text import ngrams, normalized, words
 
 SHINGLE = 5
 
 
 def shingles(text: str) -> list[str]:
-    tokens = words(text)
-    if len(tokens) <= SHINGLE:
-        return [" ".join(tokens)]
-    return [" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)]
+    return [" ".join(gram) for gram in ngrams(words(text), SHINGLE)]
 
 
 class Dedup:
@@ -41,7 +38,7 @@ class Dedup:
 
         self._seen: set[str] = set()
         self._lsh = RMinHashLSH(threshold=self.jaccard, num_perm=self.num_perm, num_bands=16)
-        self._hashes: dict[int, tuple] = {}
+        self._hashes: list[tuple] = []  # kept rows' (row, problem) MinHashes, by LSH key
         self._signature, questions = {}, {}
         for item in items:
             if item.question not in questions:
@@ -64,21 +61,21 @@ class Dedup:
         return minhash
 
     def keep(self, item: Item) -> bool | tuple[bool, str]:
-        key = normalized(item.question) + "\n" + normalized(item.response)
-        if key in self._seen:
+        text = normalized(item.question) + "\n" + normalized(item.response)
+        if text in self._seen:
             return False, "exact"
         minhash, question = self._signature[id(item)]
-        for key in self._lsh.query(minhash):
-            other, other_question = self._hashes[key]
+        for candidate in self._lsh.query(minhash):
+            other, other_question = self._hashes[candidate]
             if other.jaccard(minhash) >= self.jaccard and other_question.jaccard(question) >= self.jaccard:
                 return False, "near_duplicate"
         vector = self._vectors.get(id(item))
         group = self._kept_vectors.setdefault(item.problem_id, [])
         if vector is not None and group and float(np.max(np.stack(group) @ vector)) >= self.cosine:
             return False, "semantic_duplicate"
-        self._seen.add(key)
-        self._hashes[len(self._hashes)] = (minhash, question)
-        self._lsh.insert(len(self._hashes) - 1, minhash)
+        self._seen.add(text)
+        self._lsh.insert(len(self._hashes), minhash)
+        self._hashes.append((minhash, question))
         if vector is not None:
             group.append(vector)
         return True
