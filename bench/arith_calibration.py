@@ -28,6 +28,7 @@ RESULTS = Path(__file__).parent / "results" / "arith-calibration"
 
 
 def make_generator(name: str):
+    """The embedded model on `hf` or `llamacpp` (the benches that judge the embedded model share it)."""
     if name == "llamacpp":
         from factory.generators.llamacpp import LlamaCppGenerator
 

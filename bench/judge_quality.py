@@ -18,6 +18,7 @@ import random
 import re
 from pathlib import Path
 
+from bench.arith_calibration import make_generator
 from factory.hardware import cpu_info
 from factory.judge import JudgeVerifier
 from factory.metrics import bootstrap_interval
@@ -47,16 +48,6 @@ def labeled(count: int, seed: int = 0) -> list[dict]:
                 )
     rng = random.Random(seed)
     return rng.sample(solutions[True], count // 2) + rng.sample(solutions[False], count - count // 2)
-
-
-def make_generator(name: str):
-    if name == "llamacpp":
-        from factory.generators.llamacpp import LlamaCppGenerator
-
-        return LlamaCppGenerator(model="embedded")
-    from factory.generators.hf import HFGenerator
-
-    return HFGenerator(model="embedded")
 
 
 def main() -> None:
